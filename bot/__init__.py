@@ -1,0 +1,1 @@
+"""Telegram complaint-intake service: the bot, its services and texts."""

@@ -1,0 +1,56 @@
+"""Settings read from the environment (and an optional .env file); see .env.example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+DEFAULT_DATA_DIR = Path("data")
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; built once in main(), never at import."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: SecretStr | None = None
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str | None = None
+
+    rasa_url: str = "http://127.0.0.1:5005"
+    nlu_timeout_seconds: float = 3.0
+    nlu_confidence_threshold: float = 0.55
+
+    support_chat_id: int | None = None
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+
+    retention_days: int = 400
+    timezone: str = "Asia/Shanghai"
+    sla_accept_hours: float = 24
+    sla_investigate_hours: float = 48
+    sla_resolve_hours: float = 72
+    default_language: str = "zh"
+    log_level: str = "INFO"
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        """DATABASE_URL, or a SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'complaints.sqlite3').resolve()}"
