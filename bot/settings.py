@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
 
     rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: SecretStr | None = None
     nlu_timeout_seconds: float = 3.0
     nlu_confidence_threshold: float = 0.55
 

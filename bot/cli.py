@@ -1,0 +1,107 @@
+"""The service's commands: run, migrate, train-nlu, and the operators' commands."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from urllib.parse import urlparse
+
+import typer
+
+from bot.logging_setup import configure_logging
+from bot.nlu_model import NluServer, NluSetupError, ensure_model
+from bot.settings import Settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+log = logging.getLogger("complaint_desk")
+
+TOKEN_HELP = """\
+TELEGRAM_BOT_TOKEN is not set, so the bot cannot log in to Telegram.
+
+Get a token from @BotFather in Telegram (send /newbot and follow the steps), then
+either export it:   export TELEGRAM_BOT_TOKEN=123456:ABC...
+or put it in .env:  TELEGRAM_BOT_TOKEN=123456:ABC...   (see .env.example)
+"""
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return settings
+
+
+@app.command("check-config")
+def check_config() -> None:
+    """Checks the settings the service cannot start without."""
+    settings = _settings()
+    if settings.telegram_bot_token is None:
+        typer.echo(TOKEN_HELP, err=True)
+        raise typer.Exit(2)
+    typer.echo("Settings are complete.")
+
+
+@app.command("train-nlu")
+def train_nlu() -> None:
+    """Trains the NLU model if its data changed since the last training."""
+    _settings()
+    try:
+        model = ensure_model()
+    except NluSetupError as error:
+        typer.echo(f"Could not prepare the NLU model: {error}", err=True)
+        raise typer.Exit(1) from error
+    typer.echo(f"NLU model ready: {model}")
+
+
+@app.command()
+def migrate() -> None:
+    """Brings the database to the current schema (a fresh one or an older one)."""
+    from storage.migrate import upgrade_database
+
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    asyncio.run(upgrade_database(settings.effective_database_url))
+    typer.echo("Database is at the current schema.")
+
+
+@app.command()
+def run(
+    nlu_server: bool = typer.Option(
+        True,
+        "--nlu-server/--no-nlu-server",
+        help="Start the Rasa server here; with --no-nlu-server, RASA_URL must point at one.",
+    ),
+) -> None:
+    """Runs the service: migrates the database, starts the NLU server, then the bot."""
+    from bot.app import run_bot
+    from storage.migrate import upgrade_database
+
+    settings = _settings()
+    if settings.telegram_bot_token is None:
+        typer.echo(TOKEN_HELP, err=True)
+        raise typer.Exit(2)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    asyncio.run(upgrade_database(settings.effective_database_url))
+    server = _start_nlu_server(settings) if nlu_server else None
+    try:
+        run_bot(settings)
+    finally:
+        if server is not None:
+            log.info("Stopping the NLU server")
+            server.stop()
+
+
+def _start_nlu_server(settings: Settings) -> NluServer:
+    """Starts Rasa on the port of RASA_URL and waits until it answers."""
+    try:
+        model = ensure_model()
+        port = urlparse(settings.rasa_url).port or 5005
+        token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
+        server = NluServer(model, port, log_file=settings.data_dir / "nlu-server.log", token=token)
+        log.info("Starting the NLU server on %s (log: %s)", server.url, server.log_file)
+        server.start()
+        server.wait_ready()
+    except NluSetupError as error:
+        typer.echo(f"The NLU server could not start: {error}", err=True)
+        raise typer.Exit(1) from error
+    log.info("NLU server ready")
+    return server
