@@ -64,6 +64,38 @@ def migrate() -> None:
 
 
 @app.command()
+def anonymise(
+    days: int | None = typer.Option(None, help="Retention in days (default: RETENTION_DAYS)."),
+) -> None:
+    """Anonymises closed tickets older than the retention period, keeping the statistics."""
+    from bot.services.clock import utc_now
+    from storage.db import create_engine, create_session_factory
+    from storage.retention import anonymise_expired
+
+    settings = _settings()
+    retention = days if days is not None else settings.retention_days
+    if retention < 365:
+        typer.echo("Records are kept at least a year; refusing a retention under 365 days.", err=True)
+        raise typer.Exit(2)
+
+    async def work() -> None:
+        engine = create_engine(settings.effective_database_url)
+        try:
+            summary = await anonymise_expired(
+                create_session_factory(engine), now=utc_now(), retention_days=retention
+            )
+        finally:
+            await engine.dispose()
+        typer.echo(
+            f"Anonymised {summary.tickets} ticket(s) closed more than {retention} days ago: "
+            f"{summary.messages} message(s), {summary.attachments} attachment(s) cleared, "
+            f"{summary.people} person name(s) removed. Statistics fields were kept."
+        )
+
+    asyncio.run(work())
+
+
+@app.command()
 def run(
     nlu_server: bool = typer.Option(
         True,
@@ -105,3 +137,6 @@ def _start_nlu_server(settings: Settings) -> NluServer:
         raise typer.Exit(1) from error
     log.info("NLU server ready")
     return server
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Ticket storage: models, engine, migrations, numbering, lifecycle and retention."""

@@ -1,0 +1,93 @@
+"""Engine and session factory for SQLite (aiosqlite) and PostgreSQL (asyncpg)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import URL, event, make_url
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.sql.dml import Insert
+
+SessionFactory = async_sessionmaker[AsyncSession]
+
+# Execution option that lets a read-only transaction start DEFERRED on SQLite.
+READ_ONLY = "complaint_desk_read_only"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def create_engine(url: str | URL, *, foreign_keys: bool = True, **kwargs: Any) -> AsyncEngine:
+    """Builds an async engine; on PostgreSQL a `search_path` URL parameter picks the schema."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        _ensure_sqlite_folder(parsed)
+        engine = create_async_engine(parsed, **kwargs)
+        _configure_sqlite(engine.sync_engine, foreign_keys=foreign_keys)
+        return engine
+    search_path = parsed.query.get("search_path")
+    if isinstance(search_path, str):
+        parsed = parsed.difference_update_query(["search_path"])
+        connect_args = kwargs.setdefault("connect_args", {})
+        connect_args.setdefault("server_settings", {})["search_path"] = search_path
+    return create_async_engine(parsed, **kwargs)
+
+
+def create_session_factory(engine: AsyncEngine) -> SessionFactory:
+    """Sessions whose objects stay readable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def transaction(
+    sessions: SessionFactory, *, read_only: bool = False
+) -> AsyncIterator[AsyncSession]:
+    """One use case's transaction: commits on success, rolls back on any error."""
+    async with sessions() as session, session.begin():
+        if read_only:
+            await session.connection(execution_options={READ_ONLY: True})
+        yield session
+
+
+def dialect_insert(session: AsyncSession) -> Callable[..., Insert]:
+    """The dialect's INSERT construct, which offers ON CONFLICT on both databases."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert
+    return sqlite.insert
+
+
+def _ensure_sqlite_folder(url: URL) -> None:
+    database = url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_sqlite(engine: Engine, *, foreign_keys: bool) -> None:
+    """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for writing transactions."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The driver must not issue its own BEGIN; _on_begin does it.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        # A deferred transaction that later writes fails with "database is locked" instead of
+        # waiting; IMMEDIATE takes the write lock up front, where busy_timeout applies.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,299 @@
+"""Typed SQLAlchemy models of everything the service knows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Index,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.lifecycle import TicketStatus
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Priority(StrEnum):
+    """How urgently agents should handle a ticket."""
+
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Resolution(StrEnum):
+    """What the buyer wants as the outcome."""
+
+    REFUND = "refund"
+    RETURN_OR_EXCHANGE = "return_or_exchange"
+    COMPENSATION = "compensation"
+    APOLOGY = "apology"
+    OTHER = "other"
+
+
+class AttachmentKind(StrEnum):
+    """The Telegram media type of a piece of evidence."""
+
+    PHOTO = "photo"
+    DOCUMENT = "document"
+    VIDEO = "video"
+
+
+class AuthorKind(StrEnum):
+    """Who wrote a message in a ticket's conversation."""
+
+    BUYER = "buyer"
+    AGENT = "agent"
+    INTERNAL = "internal"
+    SYSTEM = "system"
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime, stored in UTC and read back aware on every database."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware one")
+        value = value.astimezone(UTC)
+        # SQLite keeps text: one fixed offset keeps ordering and comparisons right.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _enum(values: type[StrEnum]) -> Enum:
+    return Enum(
+        values,
+        native_enum=False,
+        length=24,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    """Declarative base with stable constraint names for migrations."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        datetime: UtcDateTime(),
+        dict[str, Any]: JSON(),
+        TicketStatus: _enum(TicketStatus),
+        Priority: _enum(Priority),
+        Resolution: _enum(Resolution),
+        AttachmentKind: _enum(AttachmentKind),
+        AuthorKind: _enum(AuthorKind),
+    }
+
+
+class Person(Base):
+    """Someone the bot knows: a buyer, an agent or an admin."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    display_name: Mapped[str | None] = mapped_column(String(256))
+    language: Mapped[str | None] = mapped_column(String(16))
+    is_blocked: Mapped[bool] = mapped_column(default=False)
+    blocked_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Ticket(Base):
+    """One complaint, its details, status, SLA due times and group thread."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_owner_id_filed_at", "owner_id", "filed_at"),
+        Index("ix_tickets_owner_id_intake_token", "owner_id", "intake_token", unique=True),
+        Index("ix_tickets_status_closed_at", "status", "closed_at"),
+        Index("ix_tickets_group_chat_id_group_topic_id", "group_chat_id", "group_topic_id"),
+        Index(
+            "ix_tickets_group_chat_id_group_card_message_id",
+            "group_chat_id",
+            "group_card_message_id",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    owner_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("people.id"))
+    category: Mapped[str] = mapped_column(String(32))
+    category_confidence: Mapped[float | None]
+    platform: Mapped[str | None] = mapped_column(String(32))
+    order_number: Mapped[str | None] = mapped_column(String(64))
+    shop: Mapped[str | None] = mapped_column(String(256))
+    desired_resolution: Mapped[Resolution | None]
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[TicketStatus] = mapped_column(default=TicketStatus.NEW)
+    priority: Mapped[Priority] = mapped_column(default=Priority.NORMAL)
+    assignee_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("people.id"))
+    # Set by the intake that filed the ticket, so a repeated submission finds it again.
+    intake_token: Mapped[str | None] = mapped_column(String(64))
+
+    filed_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    investigation_started_at: Mapped[datetime | None]
+    info_requested_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    rejected_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    reopened_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+    accept_due_at: Mapped[datetime]
+    investigate_due_at: Mapped[datetime]
+    resolve_due_at: Mapped[datetime]
+
+    group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    group_topic_id: Mapped[int | None] = mapped_column(BigInteger)
+    group_card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    anonymised_at: Mapped[datetime | None]
+
+
+class TicketMessage(Base):
+    """One message of a ticket's conversation, with its Telegram ids on both sides."""
+
+    __tablename__ = "ticket_messages"
+    __table_args__ = (
+        Index(
+            "ix_ticket_messages_group_chat_id_group_message_id",
+            "group_chat_id",
+            "group_message_id",
+            unique=True,
+        ),
+        Index(
+            "ix_ticket_messages_buyer_chat_id_buyer_message_id",
+            "buyer_chat_id",
+            "buyer_message_id",
+            unique=True,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    author_kind: Mapped[AuthorKind]
+    author_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("people.id"))
+    text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    buyer_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    buyer_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    group_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Attachment(Base):
+    """A piece of evidence: the Telegram file a buyer sent for a ticket."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    ticket_message_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_messages.id"))
+    kind: Mapped[AttachmentKind]
+    file_id: Mapped[str | None] = mapped_column(String(256))
+    file_unique_id: Mapped[str | None] = mapped_column(String(128))
+    file_size: Mapped[int | None] = mapped_column(BigInteger)
+    mime_type: Mapped[str | None] = mapped_column(String(128))
+    caption: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """One change: who made it, to what, the values before and after, and when."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    # No foreign keys below: the log must never refuse an entry, and outlives what it names.
+    person_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(32))
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Rating(Base):
+    """The buyer's score (1 to 5) of a ticket's outcome."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    score: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class IntakeDraft(Base):
+    """The intake a person has in progress: its step and what it has collected."""
+
+    __tablename__ = "intake_drafts"
+
+    person_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("people.id"), primary_key=True, autoincrement=False
+    )
+    step: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class AgentGroup(Base):
+    """A Telegram group linked as the agents' workplace; one of them is active."""
+
+    __tablename__ = "agent_groups"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    title: Mapped[str | None] = mapped_column(String(256))
+    is_forum: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    linked_by_id: Mapped[int | None] = mapped_column(BigInteger)
+    linked_at: Mapped[datetime]
+
+
+class TicketCounter(Base):
+    """The last sequence number handed out on one filing day."""
+
+    __tablename__ = "ticket_counters"
+
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last_value: Mapped[int]
