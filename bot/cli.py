@@ -75,7 +75,9 @@ def anonymise(
     settings = _settings()
     retention = days if days is not None else settings.retention_days
     if retention < 365:
-        typer.echo("Records are kept at least a year; refusing a retention under 365 days.", err=True)
+        typer.echo(
+            "Records are kept at least a year; refusing a retention under 365 days.", err=True
+        )
         raise typer.Exit(2)
 
     async def work() -> None:
@@ -137,6 +139,7 @@ def _start_nlu_server(settings: Settings) -> NluServer:
         raise typer.Exit(1) from error
     log.info("NLU server ready")
     return server
+
 
 if __name__ == "__main__":
     app()

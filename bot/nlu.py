@@ -134,7 +134,9 @@ class NluClient:
         except (httpx.HTTPError, ValueError) as error:
             return self._unavailable(error)
         self._recovered()
-        return [m["text"] for m in messages if isinstance(m, dict) and isinstance(m.get("text"), str)]
+        return [
+            m["text"] for m in messages if isinstance(m, dict) and isinstance(m.get("text"), str)
+        ]
 
     async def is_ready(self) -> bool:
         """True once the server answers and has a model loaded."""

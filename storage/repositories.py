@@ -10,7 +10,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.lifecycle import OPEN
-from storage.models import AuditEntry, Ticket, TicketMessage
+from storage.models import AuditEntry, AuthorKind, Ticket, TicketMessage
 
 
 async def ticket_by_number(
@@ -122,3 +122,18 @@ def record_change(
     )
     session.add(entry)
     return entry
+
+
+async def latest_public_text(session: AsyncSession, ticket_id: int) -> str | None:
+    """The newest agent or system message of a ticket, which the buyer has seen."""
+    query = (
+        select(TicketMessage.text)
+        .where(
+            TicketMessage.ticket_id == ticket_id,
+            TicketMessage.author_kind.in_((AuthorKind.AGENT, AuthorKind.SYSTEM)),
+            TicketMessage.text.is_not(None),
+        )
+        .order_by(TicketMessage.id.desc())
+        .limit(1)
+    )
+    return await session.scalar(query)

@@ -126,7 +126,7 @@ class TicketService:
         _set_due(ticket, due_times(now, self._sla))
         session.add(ticket)
         await session.flush()
-        session.add_all(_attachment(ticket.id, item, None, now) for item in new.evidence)
+        session.add_all(attachment_row(ticket.id, item, None, now) for item in new.evidence)
         repo.record_change(
             session,
             action="filed",
@@ -175,6 +175,22 @@ class TicketService:
         async with transaction(self._sessions, read_only=True) as session:
             tickets = await repo.tickets_of_owner(session, owner_id, limit)
             return [TicketRecord.of(ticket) for ticket in tickets]
+
+    async def overview_for_owner(
+        self, owner_id: int, *, limit: int = 10
+    ) -> list[tuple[TicketRecord, str | None]]:
+        """The owner's tickets, newest first, each with the latest news the buyer was sent."""
+        async with transaction(self._sessions, read_only=True) as session:
+            tickets = await repo.tickets_of_owner(session, owner_id, limit)
+            return [
+                (TicketRecord.of(ticket), await repo.latest_public_text(session, ticket.id))
+                for ticket in tickets
+            ]
+
+    async def latest_public_text(self, ticket_id: int) -> str | None:
+        """The last thing the support side told the buyer about this ticket."""
+        async with transaction(self._sessions, read_only=True) as session:
+            return await repo.latest_public_text(session, ticket_id)
 
     async def change_status(
         self,
@@ -330,7 +346,7 @@ class TicketService:
         now = self._clock()
         async with transaction(self._sessions) as session:
             ticket = await _existing(session, number)
-            row = _attachment(ticket.id, attachment, ticket_message_id, now)
+            row = attachment_row(ticket.id, attachment, ticket_message_id, now)
             session.add(row)
             await session.flush()
             return AttachmentRecord.of(row)
@@ -392,7 +408,7 @@ def _set_due(ticket: Ticket, due: DueTimes) -> None:
     ticket.resolve_due_at = due.resolve
 
 
-def _attachment(
+def attachment_row(
     ticket_id: int, item: EvidenceLike, ticket_message_id: int | None, now: datetime
 ) -> Attachment:
     return Attachment(

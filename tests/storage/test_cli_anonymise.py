@@ -10,7 +10,11 @@ from storage.migrate import upgrade_database_sync
 def run_cli(*args: str, database: Path) -> subprocess.CompletedProcess[str]:
     env = {"DATABASE_URL": f"sqlite+aiosqlite:///{database}", "PATH": "/usr/bin:/bin"}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=env, check=False
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
 
 

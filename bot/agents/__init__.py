@@ -1,0 +1,1 @@
+"""The agents' side: the linked group, ticket cards and relayed answers."""

@@ -1,0 +1,156 @@
+"""The composition root: the only place where the application is wired together."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.agents.desk import AgentDesk
+from bot.context import CONTEXT_TYPES, BotData, Context, Services
+from bot.handlers import buyer_buttons, buyer_commands, buyer_messages, errors, jobs
+from bot.nlu import NluClient
+from bot.services.clock import Clock, utc_now
+from bot.services.followups import FollowUpService
+from bot.services.intake import IntakeService
+from bot.services.people import PeopleService
+from bot.services.sla import SlaHours
+from bot.services.tickets import TicketService
+from bot.settings import Settings
+from bot.update_processor import PerChatUpdateProcessor
+from storage.db import create_engine, create_session_factory
+
+log = logging.getLogger(__name__)
+
+DRAFT_EXPIRY_CHECK = timedelta(minutes=10)
+PRIVATE = filters.ChatType.PRIVATE
+UNSUPPORTED = (
+    filters.Sticker.ALL | filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE | filters.LOCATION
+    | filters.VENUE | filters.CONTACT | filters.POLL | filters.Dice.ALL | filters.ANIMATION
+    | filters.GAME | filters.STORY
+)  # fmt: skip
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    clock: Clock = utc_now,
+) -> Application:
+    """Builds the bot; tests pass a `request` that talks to a fake Bot API."""
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+    api = settings.telegram_api_url.rstrip("/")
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .context_types(CONTEXT_TYPES)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW))
+        .concurrent_updates(PerChatUpdateProcessor())
+        .rate_limiter(AIORateLimiter(max_retries=5))
+        .post_init(_starter(settings, clock))
+        .post_shutdown(_stop)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application = builder.build()
+    _register_handlers(application)
+    return application
+
+
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def _register_handlers(application: Application) -> None:
+    # Group 0: the buyer's private chat. Order matters: commands before free text, and
+    # the catch-all for unsupported kinds last, so nothing a buyer sends goes unanswered.
+    commands = {
+        "start": buyer_commands.start, "help": buyer_commands.help_command,
+        "lang": buyer_commands.lang, "cancel": buyer_commands.cancel,
+        "status": buyer_commands.status, "mytickets": buyer_commands.my_tickets,
+    }  # fmt: skip
+    for name, callback in commands.items():
+        application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
+    application.add_handler(
+        MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, buyer_messages.on_edited)
+    )
+    application.add_handler(
+        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, buyer_messages.on_text)
+    )
+    media = filters.PHOTO | filters.VIDEO | filters.Document.ALL
+    application.add_handler(MessageHandler(PRIVATE & media, buyer_messages.on_media))
+    application.add_handler(MessageHandler(PRIVATE & UNSUPPORTED, buyer_messages.on_unsupported))
+    application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, buyer_commands.unknown))
+    application.add_handler(CallbackQueryHandler(buyer_buttons.on_button))
+    application.add_error_handler(errors.on_error)
+
+
+def _starter(settings: Settings, clock: Clock):
+    async def start(application: Application) -> None:
+        """Opens the database and the NLU client, and schedules the periodic jobs."""
+        engine = create_engine(settings.effective_database_url)
+        sessions = create_session_factory(engine)
+        sla = SlaHours(settings.sla_accept_hours, settings.sla_investigate_hours,
+                       settings.sla_resolve_hours)  # fmt: skip
+        token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
+        tickets = TicketService(sessions, clock=clock, sla=sla, timezone=settings.timezone)
+        data: BotData = application.bot_data
+        data.services = Services(
+            settings=settings,
+            engine=engine,
+            clock=clock,
+            nlu=NluClient(settings.rasa_url, settings.nlu_timeout_seconds, token),
+            people=PeopleService(sessions, clock=clock),
+            tickets=tickets,
+            intake=IntakeService(sessions, tickets, clock, settings.nlu_confidence_threshold),
+            followups=FollowUpService(sessions, clock),
+            agents=AgentDesk(),
+        )
+        if application.job_queue is not None:
+            application.job_queue.run_repeating(
+                jobs.expire_drafts, DRAFT_EXPIRY_CHECK, first=timedelta(seconds=30)
+            )
+
+    return start
+
+
+async def _stop(application: Application) -> None:
+    """Closes what post_init opened."""
+    services: Services | None = getattr(application.bot_data, "services", None)
+    if services is not None:
+        await services.nlu.aclose()
+        await services.engine.dispose()
+
+
+def run_bot(settings: Settings) -> None:
+    """Runs until Ctrl-C: webhook when WEBHOOK_URL is set, long polling otherwise."""
+    application = build_application(settings)
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path="telegram",
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+__all__ = ["Context", "build_application", "run_bot"]

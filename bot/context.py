@@ -1,0 +1,42 @@
+"""The typed context handlers receive: `context.bot_data.services` instead of string keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
+
+from bot.agents.desk import AgentDesk
+from bot.nlu import NluClient
+from bot.services.clock import Clock
+from bot.services.followups import FollowUpService
+from bot.services.intake import IntakeService
+from bot.services.people import PeopleService
+from bot.services.tickets import TicketService
+from bot.settings import Settings
+
+
+@dataclass
+class Services:
+    """Everything with a lifecycle, built in post_init and closed in post_shutdown."""
+
+    settings: Settings
+    engine: AsyncEngine
+    clock: Clock
+    nlu: NluClient
+    people: PeopleService
+    tickets: TicketService
+    intake: IntakeService
+    followups: FollowUpService
+    agents: AgentDesk
+
+
+class BotData:
+    """Application-wide data; `services` is set once the application has started."""
+
+    services: Services
+
+
+Context = CallbackContext[ExtBot[None], dict, dict, BotData]
+CONTEXT_TYPES = ContextTypes(context=CallbackContext, bot_data=BotData)

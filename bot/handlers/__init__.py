@@ -1,0 +1,1 @@
+"""Thin Telegram handlers: updates in, service calls, messages out."""

@@ -1,0 +1,184 @@
+"""Buyer messages outside an intake: added to their ticket, never dropped.
+
+A message goes to the ticket that waits for the buyer's reply; with other open tickets it
+is held (in the database) until the buyer says which ticket it is for, or that it is new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.clock import Clock
+from bot.services.intake_draft import Draft, Evidence, Step
+from bot.services.records import TicketRecord
+from bot.services.tickets import attachment_row
+from storage.db import SessionFactory, transaction
+from storage.errors import DomainError, TicketNotFound
+from storage.lifecycle import TicketStatus
+from storage.models import AttachmentKind, AuthorKind, IntakeDraft, Ticket, TicketMessage
+
+MAX_CHOICES = 6
+CLOSED = (TicketStatus.CLOSED,)
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """One buyer message whose ticket is not known yet."""
+
+    chat_id: int
+    message_id: int
+    text: str | None
+    evidence: Evidence | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Pending:
+        raw = data.get("evidence")
+        evidence = Evidence(**{**raw, "kind": AttachmentKind(raw["kind"])}) if raw else None
+        return cls(data["chat_id"], data["message_id"], data.get("text"), evidence)
+
+
+@dataclass(frozen=True, slots=True)
+class AddedToTicket:
+    ticket: TicketRecord
+    messages: tuple[int, ...]  # ids of the conversation rows, for relaying
+
+
+@dataclass(frozen=True, slots=True)
+class AskWhichTicket:
+    tickets: tuple[TicketRecord, ...]
+    token: str
+    held: int
+
+
+class NotHeld(DomainError):
+    """The buyer's choice refers to held messages that are gone (already placed)."""
+
+
+class FollowUpService:
+    """Places buyer messages in tickets; each method is one transaction."""
+
+    def __init__(self, sessions: SessionFactory, clock: Clock) -> None:
+        self._sessions, self._clock = sessions, clock
+
+    async def route(self, owner_id: int, pending: Pending) -> AddedToTicket | AskWhichTicket | None:
+        """Adds the message to the waiting ticket, or holds it and asks; None: no open ticket."""
+        async with transaction(self._sessions) as session:
+            open_tickets = await _open_tickets(session, owner_id)
+            if not open_tickets:
+                return None
+            waiting = [t for t in open_tickets if t.status is TicketStatus.WAITING_FOR_BUYER]
+            if waiting:
+                ids = await self._add(session, waiting[0], [pending])
+                return AddedToTicket(TicketRecord.of(waiting[0]), ids)
+            return await self._hold(session, owner_id, pending, open_tickets)
+
+    async def hold(self, owner_id: int, pending: Pending) -> AskWhichTicket:
+        """Holds one more message while the buyer has not said which ticket they are for."""
+        async with transaction(self._sessions) as session:
+            return await self._hold(
+                session, owner_id, pending, await _open_tickets(session, owner_id)
+            )
+
+    async def place(self, owner_id: int, token: str, number: str) -> AddedToTicket:
+        """Adds the held messages to the buyer's own ticket `number`."""
+        async with transaction(self._sessions) as session:
+            row, draft = await _held(session, owner_id, token)
+            ticket = await session.scalar(
+                select(Ticket).where(Ticket.number == number, Ticket.owner_id == owner_id)
+            )
+            if ticket is None:
+                raise TicketNotFound(number)
+            ids = await self._add(session, ticket, [Pending.from_json(p) for p in draft.pending])
+            await session.delete(row)
+            return AddedToTicket(TicketRecord.of(ticket), ids)
+
+    async def as_new_complaint(self, owner_id: int, token: str) -> str:
+        """Turns the held messages into the start of a new intake; returns their text."""
+        async with transaction(self._sessions) as session:
+            row, draft = await _held(session, owner_id, token)
+            held = [Pending.from_json(p) for p in draft.pending]
+            fresh = Draft(evidence=[p.evidence for p in held if p.evidence][:10])
+            row.step, row.data, row.updated_at = Step.DESCRIBE.value, fresh.to_json(), self._clock()
+            return "\n".join(p.text for p in held if p.text)
+
+    async def settle(self, owner_id: int) -> AddedToTicket | None:
+        """Puts held messages into the buyer's most recently active ticket (on /cancel)."""
+        async with transaction(self._sessions) as session:
+            row = await session.get(IntakeDraft, owner_id, with_for_update=True)
+            if row is None or row.step != Step.ROUTE.value:
+                return None
+            held = [Pending.from_json(p) for p in Draft.from_json(row.data).pending]
+            await session.delete(row)
+            tickets = await _open_tickets(session, owner_id) or await _all_tickets(
+                session, owner_id
+            )
+            if not tickets or not held:
+                return None
+            return AddedToTicket(
+                TicketRecord.of(tickets[0]), await self._add(session, tickets[0], held)
+            )
+
+    async def _hold(
+        self, session: AsyncSession, owner_id: int, pending: Pending, tickets: Sequence[Ticket]
+    ) -> AskWhichTicket:
+        row = await session.get(IntakeDraft, owner_id, with_for_update=True)
+        now = self._clock()
+        if row is None:
+            draft = Draft()
+            row = IntakeDraft(person_id=owner_id, step=Step.ROUTE.value, data={}, created_at=now,
+                              updated_at=now)  # fmt: skip
+            session.add(row)
+        else:
+            draft = Draft.from_json(row.data)
+        draft.pending.append(pending.to_json())
+        row.data, row.updated_at = draft.to_json(), now
+        records = tuple(TicketRecord.of(t) for t in tickets[:MAX_CHOICES])
+        return AskWhichTicket(records, draft.token, len(draft.pending))
+
+    async def _add(
+        self, session: AsyncSession, ticket: Ticket, items: list[Pending]
+    ) -> tuple[int, ...]:
+        now, ids = self._clock(), []
+        for item in items:
+            message = TicketMessage(
+                ticket_id=ticket.id, author_kind=AuthorKind.BUYER, author_id=ticket.owner_id,
+                text=item.text, created_at=now, buyer_chat_id=item.chat_id,
+                buyer_message_id=item.message_id,
+            )  # fmt: skip
+            session.add(message)
+            await session.flush()
+            ids.append(message.id)
+            if item.evidence is not None:
+                session.add(attachment_row(ticket.id, item.evidence, message.id, now))
+        ticket.updated_at = now
+        return tuple(ids)
+
+
+async def _open_tickets(session: AsyncSession, owner_id: int) -> Sequence[Ticket]:
+    query = (
+        select(Ticket)
+        .where(Ticket.owner_id == owner_id, Ticket.status.not_in(CLOSED))
+        .order_by(Ticket.updated_at.desc())
+    )
+    return (await session.scalars(query)).all()
+
+
+async def _all_tickets(session: AsyncSession, owner_id: int) -> Sequence[Ticket]:
+    query = select(Ticket).where(Ticket.owner_id == owner_id).order_by(Ticket.updated_at.desc())
+    return (await session.scalars(query.limit(1))).all()
+
+
+async def _held(session: AsyncSession, owner_id: int, token: str) -> tuple[IntakeDraft, Draft]:
+    row = await session.get(IntakeDraft, owner_id, with_for_update=True)
+    draft = Draft.from_json(row.data) if row else None
+    if row is None or draft is None or row.step != Step.ROUTE.value or draft.token != token:
+        raise NotHeld(token)
+    return row, draft

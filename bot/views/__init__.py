@@ -1,0 +1,1 @@
+"""Turning service results into Telegram messages and keyboards."""
