@@ -297,3 +297,49 @@ class TicketCounter(Base):
 
     day: Mapped[str] = mapped_column(String(8), primary_key=True)
     last_value: Mapped[int]
+
+
+class AgentPrompt(Base):
+    """A question the bot asked an agent in the group, answered by replying to it."""
+
+    __tablename__ = "agent_prompts"
+    __table_args__ = (
+        Index(
+            "ix_agent_prompts_group_chat_id_prompt_message_id",
+            "group_chat_id",
+            "prompt_message_id",
+            unique=True,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    agent_id: Mapped[int] = mapped_column(BigInteger)
+    group_chat_id: Mapped[int] = mapped_column(BigInteger)
+    prompt_message_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+
+
+class SlaNotice(Base):
+    """A deadline reminder or overdue alert already sent, so each is sent once."""
+
+    __tablename__ = "sla_notices"
+    __table_args__ = (
+        Index(
+            "ix_sla_notices_ticket_id_kind_stage_due_at",
+            "ticket_id",
+            "kind",
+            "stage",
+            "due_at",
+            unique=True,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime]
+    sent_at: Mapped[datetime]

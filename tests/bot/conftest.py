@@ -1,0 +1,28 @@
+"""A fresh bot world for each test: fake Bot API, fake Rasa, migrated SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from storage.migrate import upgrade_database
+from tests.conftest import FakeClock, sqlite_url
+from tests.fakes import FakeTelegram
+from tests.fakes.rasa import FakeRasa, serve_fake_rasa
+from tests.bot.world import World
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    url = sqlite_url(tmp_path / "bot.sqlite3")
+    await upgrade_database(url)
+    async with serve_fake_rasa(FakeRasa()) as rasa:
+        world = World(FakeTelegram(), rasa, FakeClock(datetime(2026, 11, 21, 2, tzinfo=UTC)), url)
+        await world.start()
+        try:
+            yield world
+        finally:
+            await world.stop()

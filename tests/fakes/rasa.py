@@ -1,0 +1,72 @@
+"""A Rasa server stand-in over real HTTP, answering what the test tells it to."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+
+@dataclass
+class FakeRasa:
+    """Maps message texts to parses; anything unknown is `nlu_fallback`."""
+
+    parses: dict[str, tuple[str, float, dict[str, str]]] = field(default_factory=dict)
+    replies: dict[str, list[str]] = field(default_factory=dict)
+    requests: list[tuple[str, dict]] = field(default_factory=list)
+    url: str = ""
+
+    def understands(self, text: str, intent: str, confidence: float = 0.95, **entities: str):
+        self.parses[text] = (intent, confidence, entities)
+
+    def parse(self, text: str) -> dict:
+        intent, confidence, entities = self.parses.get(text, ("nlu_fallback", 0.3, {}))
+        return {
+            "text": text,
+            "intent": {"name": intent, "confidence": confidence},
+            "intent_ranking": [{"name": intent, "confidence": confidence}],
+            "entities": [{"entity": k, "value": v} for k, v in entities.items()],
+        }
+
+    def answer(self, path: str, body: dict) -> tuple[int, object]:
+        self.requests.append((path, body))
+        if path == "/model/parse":
+            return 200, self.parse(body.get("text", ""))
+        if path == "/webhooks/rest/webhook":
+            texts = self.replies.get(body.get("message", ""), [])
+            return 200, [{"recipient_id": body.get("sender"), "text": t} for t in texts]
+        if path.startswith("/conversations/"):
+            return 200, {"sender_id": path.split("/")[2]}
+        if path == "/status":
+            return 200, {"model_file": "fake.tar.gz"}
+        return 404, {"error": "not found"}
+
+
+@asynccontextmanager
+async def serve_fake_rasa(rasa: FakeRasa) -> AsyncIterator[FakeRasa]:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.decode().split("\r\n")
+        path = lines[0].split(" ")[1].split("?")[0]
+        length = next(
+            (int(h.split(":")[1]) for h in lines if h.lower().startswith("content-length:")), 0
+        )
+        raw = await reader.readexactly(length) if length else b"{}"
+        status, payload = rasa.answer(path, json.loads(raw or b"{}"))
+        body = json.dumps(payload).encode()
+        writer.write(
+            f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+            + body
+        )
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    rasa.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    try:
+        yield rasa
+    finally:
+        server.close()
