@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from storage.migrate import upgrade_database
+from tests.bot.world import World
 from tests.conftest import FakeClock, sqlite_url
 from tests.fakes import FakeTelegram
 from tests.fakes.rasa import FakeRasa, serve_fake_rasa
-from tests.bot.world import World
 
 
 @pytest.fixture
