@@ -21,12 +21,23 @@ from telegram.request import BaseRequest
 
 from bot.agents.desk import AgentDesk
 from bot.context import CONTEXT_TYPES, BotData, Context, Services
-from bot.handlers import buyer_buttons, buyer_commands, buyer_messages, errors, jobs
+from bot.handlers import (
+    agent_buttons,
+    agent_commands,
+    agent_messages,
+    buyer_buttons,
+    buyer_commands,
+    buyer_messages,
+    errors,
+    jobs,
+)
 from bot.nlu import NluClient
 from bot.services.clock import Clock, utc_now
 from bot.services.followups import FollowUpService
+from bot.services.groups import AgentGroupService
 from bot.services.intake import IntakeService
 from bot.services.people import PeopleService
+from bot.services.prompts import PromptService
 from bot.services.sla import SlaHours
 from bot.services.tickets import TicketService
 from bot.settings import Settings
@@ -36,7 +47,9 @@ from storage.db import create_engine, create_session_factory
 log = logging.getLogger(__name__)
 
 DRAFT_EXPIRY_CHECK = timedelta(minutes=10)
+PENDING_CARDS_CHECK = timedelta(minutes=1)
 PRIVATE = filters.ChatType.PRIVATE
+GROUPS = filters.ChatType.GROUPS
 UNSUPPORTED = (
     filters.Sticker.ALL | filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE | filters.LOCATION
     | filters.VENUE | filters.CONTACT | filters.POLL | filters.Dice.ALL | filters.ANIMATION
@@ -94,7 +107,23 @@ def _register_handlers(application: Application) -> None:
     media = filters.PHOTO | filters.VIDEO | filters.Document.ALL
     application.add_handler(MessageHandler(PRIVATE & media, buyer_messages.on_media))
     application.add_handler(MessageHandler(PRIVATE & UNSUPPORTED, buyer_messages.on_unsupported))
+    for name in agent_commands.AGENT_COMMANDS:
+        application.add_handler(CommandHandler(name, agent_commands.from_outside, filters=PRIVATE))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, buyer_commands.unknown))
+    # The agents' group: commands, then everything else an agent writes (service messages
+    # such as "topic created" are not agents' words and are left alone).
+    for name, callback in agent_commands.COMMANDS.items():
+        application.add_handler(CommandHandler(name, callback, filters=GROUPS))
+    application.add_handler(
+        MessageHandler(
+            GROUPS & ~filters.COMMAND & ~filters.StatusUpdate.ALL & filters.UpdateType.MESSAGE,
+            agent_messages.on_group_message,
+        )
+    )
+    # Card buttons first; every other button belongs to a buyer's private chat.
+    application.add_handler(
+        CallbackQueryHandler(agent_buttons.on_card_button, pattern=agent_buttons.PATTERN)
+    )
     application.add_handler(CallbackQueryHandler(buyer_buttons.on_button))
     application.add_error_handler(errors.on_error)
 
@@ -108,21 +137,33 @@ def _starter(settings: Settings, clock: Clock):
                        settings.sla_resolve_hours)  # fmt: skip
         token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
         tickets = TicketService(sessions, clock=clock, sla=sla, timezone=settings.timezone)
+        people = PeopleService(sessions, clock=clock)
+        groups = AgentGroupService(sessions, clock=clock)
+        desk = AgentDesk(
+            application.bot, groups, tickets, people,
+            language=settings.agent_language, timezone=settings.timezone, clock=clock,
+        )  # fmt: skip
         data: BotData = application.bot_data
         data.services = Services(
             settings=settings,
             engine=engine,
             clock=clock,
             nlu=NluClient(settings.rasa_url, settings.nlu_timeout_seconds, token),
-            people=PeopleService(sessions, clock=clock),
+            people=people,
             tickets=tickets,
             intake=IntakeService(sessions, tickets, clock, settings.nlu_confidence_threshold),
             followups=FollowUpService(sessions, clock),
-            agents=AgentDesk(),
+            groups=groups,
+            prompts=PromptService(sessions, clock),
+            agents=desk,
         )
+        await jobs.link_configured_group(application)
         if application.job_queue is not None:
             application.job_queue.run_repeating(
                 jobs.expire_drafts, DRAFT_EXPIRY_CHECK, first=timedelta(seconds=30)
+            )
+            application.job_queue.run_repeating(
+                jobs.post_pending_cards, PENDING_CARDS_CHECK, first=timedelta(seconds=20)
             )
 
     return start

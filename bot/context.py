@@ -11,8 +11,10 @@ from bot.agents.desk import AgentDesk
 from bot.nlu import NluClient
 from bot.services.clock import Clock
 from bot.services.followups import FollowUpService
+from bot.services.groups import AgentGroupService
 from bot.services.intake import IntakeService
 from bot.services.people import PeopleService
+from bot.services.prompts import PromptService
 from bot.services.tickets import TicketService
 from bot.settings import Settings
 
@@ -29,6 +31,8 @@ class Services:
     tickets: TicketService
     intake: IntakeService
     followups: FollowUpService
+    groups: AgentGroupService
+    prompts: PromptService
     agents: AgentDesk
 
 

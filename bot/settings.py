@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     nlu_confidence_threshold: float = 0.55
 
     support_chat_id: int | None = None
+    agent_language: str = "zh"
+    canned_answers_file: Path = Path("config/canned_answers.toml")
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
 
     retention_days: int = 400

@@ -1,12 +1,350 @@
-"""Brings tickets to the agents' group."""
+"""Everything the bot does in the agents' group and towards the buyer on their behalf.
+
+Tickets live in the database first; posting them to the group, relaying messages and
+telling the buyer happen afterwards, so a Telegram failure never loses a ticket: a card
+that could not be posted is posted again by a periodic job, and a message that cannot
+reach the buyer is reported in the ticket's topic at once.
+"""
 
 from __future__ import annotations
 
-from bot.services.records import TicketRecord
+import logging
+from collections.abc import Sequence
+from html import escape
+
+from telegram import (
+    Bot,
+    InputMediaDocument,
+    InputMediaPhoto,
+    InputMediaVideo,
+    Message,
+    ReplyParameters,
+)
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot.agents.card import CardFacts, card_keyboard, card_text, topic_name
+from bot.services.clock import Clock
+from bot.services.followups import Pending
+from bot.services.groups import AgentGroupService
+from bot.services.people import PeopleService
+from bot.services.records import AttachmentRecord, GroupRecord, TicketRecord
+from bot.services.tickets import TicketService
+from bot.texts import t
+from bot.views.status import next_step
+from storage.lifecycle import TicketStatus
+from storage.models import AttachmentKind, AuthorKind
+
+log = logging.getLogger(__name__)
+
+ALBUM_LIMIT = 10
 
 
 class AgentDesk:
-    """Posts new tickets to the linked agents' group (none linked yet: nothing to post)."""
+    """The bot's hands in the agents' group."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        groups: AgentGroupService,
+        tickets: TicketService,
+        people: PeopleService,
+        *,
+        language: str,
+        timezone: str,
+        clock: Clock,
+    ) -> None:
+        self.bot, self.groups, self.tickets, self.people = bot, groups, tickets, people
+        self.language, self.timezone, self.clock = language, timezone, clock
+
+    # ------------------------------------------------------------------ tickets and cards
 
     async def ticket_filed(self, ticket: TicketRecord) -> None:
-        """A new ticket stays in the database until a group is linked to take it."""
+        """Posts a new ticket; if Telegram refuses, the pending-cards job tries again."""
+        try:
+            await self.post_ticket(ticket)
+        except TelegramError as error:
+            log.warning("Could not post %s to the agents' group yet: %s", ticket.number, error)
+
+    async def post_ticket(self, ticket: TicketRecord) -> None:
+        """The ticket's topic (in a forum), its card, then its evidence."""
+        group = await self.groups.active()
+        if group is None:
+            return
+        thread = ticket.group_topic_id if ticket.group_chat_id == group.chat_id else None
+        if group.is_forum and thread is None:
+            topic = await self.bot.create_forum_topic(
+                group.chat_id, topic_name(ticket, self.language)
+            )
+            thread = topic.message_thread_id
+            ticket = await self.tickets.set_group_thread(
+                ticket.number, chat_id=group.chat_id, topic_id=thread, card_message_id=None
+            )
+        card = await self.bot.send_message(
+            group.chat_id,
+            await self._card_text(ticket),
+            reply_markup=card_keyboard(ticket, self.language),
+            message_thread_id=thread,
+        )
+        ticket = await self.tickets.set_group_thread(
+            ticket.number, chat_id=group.chat_id, topic_id=thread, card_message_id=card.message_id
+        )
+        await self._post_evidence(ticket)
+
+    async def post_pending_cards(self, tickets: Sequence[TicketRecord]) -> None:
+        """Posts cards that could not be posted before (Telegram away, group linked later)."""
+        for ticket in tickets:
+            await self.ticket_filed(ticket)
+
+    async def refresh_card(self, ticket: TicketRecord) -> None:
+        """Rewrites the card in place with the ticket as it is now."""
+        if ticket.group_chat_id is None or ticket.group_card_message_id is None:
+            return
+        try:
+            await self.bot.edit_message_text(
+                await self._card_text(ticket),
+                chat_id=ticket.group_chat_id,
+                message_id=ticket.group_card_message_id,
+                reply_markup=card_keyboard(ticket, self.language),
+            )
+        except BadRequest as error:
+            if "not modified" not in str(error):
+                log.warning("Could not update the card of %s: %s", ticket.number, error)
+
+    async def card_of(self, ticket: TicketRecord) -> str:
+        return await self._card_text(ticket)
+
+    async def _card_text(self, ticket: TicketRecord) -> str:
+        evidence = await self.tickets.list_attachments(ticket.number)
+        assignee = None
+        if ticket.assignee_id is not None:
+            person = await self.people.get_or_create(ticket.assignee_id)
+            assignee = person.display_name or str(ticket.assignee_id)
+        rating = await self.rating_line(ticket)
+        facts = CardFacts(len(evidence), assignee, rating)
+        return card_text(ticket, facts, self.language, self.timezone, self.clock())
+
+    async def rating_line(self, ticket: TicketRecord) -> str | None:
+        """Filled in by the rating feature; no rating, no line."""
+        return None
+
+    async def _post_evidence(self, ticket: TicketRecord) -> None:
+        attachments = [a for a in await self.tickets.list_attachments(ticket.number) if a.file_id]
+        if not attachments:
+            return
+        await self.post_in_ticket(
+            ticket, t(self.language, "agent.evidence_header", count=len(attachments))
+        )
+        for batch in _albums(attachments):
+            for message in await self._send_media(ticket, batch):
+                row = await self.tickets.add_message(
+                    ticket.number,
+                    author_kind=AuthorKind.SYSTEM,
+                    text=None,
+                    group_chat_id=message.chat_id,
+                    group_message_id=message.message_id,
+                )
+                log.debug("Evidence of %s posted as message row %s", ticket.number, row.id)
+
+    async def _send_media(
+        self, ticket: TicketRecord, batch: list[AttachmentRecord]
+    ) -> Sequence[Message]:
+        where = self._where(ticket)
+        if len(batch) == 1:
+            item = batch[0]
+            send = {
+                AttachmentKind.PHOTO: self.bot.send_photo,
+                AttachmentKind.VIDEO: self.bot.send_video,
+                AttachmentKind.DOCUMENT: self.bot.send_document,
+            }[item.kind]
+            caption = escape(item.caption) if item.caption else None
+            return [await send(ticket.group_chat_id, item.file_id, caption=caption, **where)]
+        media = [_input_media(item) for item in batch]
+        return await self.bot.send_media_group(ticket.group_chat_id, media, **where)
+
+    # ------------------------------------------------------------------ the conversation
+
+    async def post_in_ticket(self, ticket: TicketRecord, text: str) -> Message | None:
+        """A note of the bot in the ticket's topic (or under its card)."""
+        if ticket.group_chat_id is None:
+            return None
+        try:
+            return await self.bot.send_message(ticket.group_chat_id, text, **self._where(ticket))
+        except TelegramError as error:
+            log.warning("Could not post in the thread of %s: %s", ticket.number, error)
+            return None
+
+    async def relay_from_buyer(
+        self, ticket: TicketRecord, items: Sequence[tuple[int, Pending]]
+    ) -> None:
+        """Shows the buyer's messages in the ticket's topic, files included."""
+        if ticket.group_chat_id is None or ticket.group_card_message_id is None:
+            return  # the card is not posted yet; the messages are in the ticket's record
+        header = t(self.language, "agent.buyer_says")
+        for row_id, pending in items:
+            try:
+                if pending.evidence is not None:
+                    caption = header + (f"\n{escape(pending.text)}" if pending.text else "")
+                    sent = await self.bot.copy_message(
+                        ticket.group_chat_id, pending.chat_id, pending.message_id,
+                        caption=caption, **self._where(ticket),
+                    )  # fmt: skip
+                else:
+                    text = f"{header}\n{escape(pending.text or '')}"
+                    sent = await self.bot.send_message(
+                        ticket.group_chat_id, text, **self._where(ticket)
+                    )
+            except TelegramError as error:
+                log.warning("Could not relay a buyer message of %s: %s", ticket.number, error)
+                continue
+            await self.tickets.place_message(row_id, group=(ticket.group_chat_id, sent.message_id))
+
+    async def relay_to_buyer(self, ticket: TicketRecord, message: Message, agent_id: int) -> bool:
+        """Sends an agent's message (text or file) to the buyer as the support team's answer."""
+        language = await self._buyer_language(ticket)
+        text = message.text or message.caption
+        row = await self.tickets.add_message(
+            ticket.number,
+            author_kind=AuthorKind.AGENT,
+            author_id=agent_id,
+            text=text,
+            group_chat_id=message.chat_id,
+            group_message_id=message.message_id,
+        )
+        try:
+            if message.text:
+                body = t(language, "notify.agent_reply", number=ticket.number, text=escape(text))
+                sent = await self.bot.send_message(ticket.owner_id, body)
+            else:
+                caption = t(language, "notify.agent_reply_file", number=ticket.number)
+                if message.caption:
+                    caption += f"\n{escape(message.caption)}"
+                sent = await self.bot.copy_message(
+                    ticket.owner_id, message.chat_id, message.message_id, caption=caption
+                )
+        except TelegramError as error:
+            await self.report_undelivered(ticket, error)
+            return False
+        await self.tickets.place_message(row.id, buyer=(ticket.owner_id, sent.message_id))
+        return True
+
+    async def send_answer(
+        self, ticket: TicketRecord, text: str, command: Message, agent_id: int
+    ) -> bool:
+        """Sends a prepared answer (a canned one) to the buyer and shows it in the topic."""
+        shown = await self.post_in_ticket(ticket, f"➡️ {escape(text)}")
+        row = await self.tickets.add_message(
+            ticket.number,
+            author_kind=AuthorKind.AGENT,
+            author_id=agent_id,
+            text=text,
+            group_chat_id=shown.chat_id if shown else None,
+            group_message_id=shown.message_id if shown else None,
+        )
+        language = await self._buyer_language(ticket)
+        body = t(language, "notify.agent_reply", number=ticket.number, text=escape(text))
+        try:
+            sent = await self.bot.send_message(ticket.owner_id, body)
+        except TelegramError as error:
+            await self.report_undelivered(ticket, error)
+            return False
+        await self.tickets.place_message(row.id, buyer=(ticket.owner_id, sent.message_id))
+        return True
+
+    async def tell_buyer(self, ticket: TicketRecord, text: str, **markup) -> bool:
+        """A message of the service to the buyer, recorded as the ticket's latest news."""
+        await self.tickets.add_message(ticket.number, author_kind=AuthorKind.SYSTEM, text=text)
+        try:
+            await self.bot.send_message(ticket.owner_id, text, **markup)
+        except TelegramError as error:
+            await self.report_undelivered(ticket, error)
+            return False
+        return True
+
+    async def report_undelivered(self, ticket: TicketRecord, error: TelegramError) -> None:
+        """Says at once in the ticket's topic that the buyer could not be reached."""
+        reason = "agent.reason_blocked" if isinstance(error, Forbidden) else "agent.reason_other"
+        log.warning("Message for the buyer of %s not delivered: %s", ticket.number, error)
+        text = t(self.language, "agent.delivered_failed", reason=t(self.language, reason))
+        await self.post_in_ticket(ticket, text)
+
+    async def status_changed(
+        self,
+        ticket: TicketRecord,
+        old: TicketStatus,
+        agent_name: str,
+        explanation: str | None = None,
+        **buyer_markup,
+    ) -> None:
+        """Updates the card, notes the change in the topic and tells the buyer what is next."""
+        await self.refresh_card(ticket)
+        note = t(
+            self.language,
+            "agent.status_changed",
+            old=t(self.language, f"status.{old.value}"),
+            new=t(self.language, f"status.{ticket.status.value}"),
+            agent=escape(agent_name),
+        )
+        await self.post_in_ticket(ticket, note)
+        language = await self._buyer_language(ticket)
+        if explanation and ticket.status in (TicketStatus.RESOLVED, TicketStatus.REJECTED):
+            key = (
+                "notify.resolution"
+                if ticket.status is TicketStatus.RESOLVED
+                else "notify.rejection"
+            )
+            text = t(language, key, number=ticket.number, text=escape(explanation))
+        else:
+            text = t(
+                language,
+                "notify.status_changed",
+                number=ticket.number,
+                status=escape(t(language, f"status.{ticket.status.value}")),
+                next_step=next_step(ticket, language, self.timezone),
+            )
+        await self.tell_buyer(ticket, text, **buyer_markup)
+
+    async def group(self) -> GroupRecord | None:
+        return await self.groups.active()
+
+    async def _buyer_language(self, ticket: TicketRecord) -> str:
+        person = await self.people.get_or_create(ticket.owner_id)
+        return person.language or "zh"
+
+    def _where(self, ticket: TicketRecord) -> dict:
+        """In a forum, the ticket's topic; in a plain group, a reply to its card."""
+        if ticket.group_topic_id is not None:
+            return {"message_thread_id": ticket.group_topic_id}
+        if ticket.group_card_message_id is not None:
+            return {
+                "reply_parameters": ReplyParameters(
+                    ticket.group_card_message_id, allow_sending_without_reply=True
+                )
+            }
+        return {}
+
+
+def _albums(attachments: list[AttachmentRecord]) -> list[list[AttachmentRecord]]:
+    """Photos and videos together, documents together, at most ten to an album."""
+    batches: list[list[AttachmentRecord]] = []
+    for item in attachments:
+        is_document = item.kind is AttachmentKind.DOCUMENT
+        last = batches[-1] if batches else None
+        fits = (
+            last is not None
+            and len(last) < ALBUM_LIMIT
+            and (last[0].kind is AttachmentKind.DOCUMENT) == is_document
+        )
+        if fits:
+            last.append(item)
+        else:
+            batches.append([item])
+    return batches
+
+
+def _input_media(item: AttachmentRecord):
+    caption = escape(item.caption) if item.caption else None
+    if item.kind is AttachmentKind.PHOTO:
+        return InputMediaPhoto(item.file_id, caption=caption)
+    if item.kind is AttachmentKind.VIDEO:
+        return InputMediaVideo(item.file_id, caption=caption)
+    return InputMediaDocument(item.file_id, caption=caption)

@@ -13,11 +13,11 @@ from bot.context import Context
 from bot.faq import faq_answer
 from bot.handlers.buyer_commands import faq_menu, main_menu, set_language, status_reply
 from bot.handlers.common import answer, buyer_language, services
+from bot.handlers.relay import deliver_followup
 from bot.services.followups import NotHeld
 from bot.services.intake import Prompt, StaleButton
 from bot.services.intake_draft import Step
 from bot.texts import t
-from bot.views.followups import render_added
 from bot.views.intake import edit_menu, render_prompt
 from bot.views.reply import Reply
 from storage.errors import DomainError, TicketNotFound
@@ -64,7 +64,8 @@ async def dispatch(
     if action == "show":
         return [await status_reply(update, context, language, value)]
     if action == "place":
-        return [render_added(await svc.followups.place(user_id, token, value), language)]
+        placed = await svc.followups.place(user_id, token, value)
+        return [await deliver_followup(context, placed, language)]
     if action == "asnew":
         text = await svc.followups.as_new_complaint(user_id, token)
         if not text.strip():

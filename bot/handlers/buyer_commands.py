@@ -9,9 +9,9 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.context import Context
 from bot.faq import FAQ_KEYS
 from bot.handlers.common import answer, buyer_language, services
+from bot.handlers.relay import deliver_followup
 from bot.services.records import TicketRecord
 from bot.texts import LANGUAGES, t
-from bot.views.followups import render_added
 from bot.views.intake import button, rows
 from bot.views.reply import Reply
 from bot.views.status import render_not_found, render_ticket_detail, render_ticket_list
@@ -74,7 +74,7 @@ async def cancel(update: Update, context: Context) -> None:
     user_id = update.effective_user.id if update.effective_user else 0
     settled = await services(context).followups.settle(user_id)
     if settled is not None:
-        await answer(update, context, render_added(settled, language))
+        await answer(update, context, await deliver_followup(context, settled, language))
         return
     withdrawn = await services(context).intake.discard(user_id)
     key = "intake.cancelled" if withdrawn else "common.nothing_in_progress"

@@ -12,11 +12,12 @@ from bot.context import Context
 from bot.faq import response_text
 from bot.handlers.buyer_commands import main_menu, status_reply
 from bot.handlers.common import answer, buyer_language, send, services
+from bot.handlers.relay import deliver_followup
 from bot.nlu import NluResult
 from bot.services.followups import AddedToTicket, AskWhichTicket
 from bot.services.intake_draft import Evidence, Step
 from bot.texts import t
-from bot.views.followups import render_added, render_which_ticket
+from bot.views.followups import render_which_ticket
 from bot.views.intake import render_evidence_count, render_evidence_refusal, render_prompt
 from bot.views.reply import Reply
 from storage.models import AttachmentKind
@@ -91,9 +92,9 @@ async def free_text(update: Update, context: Context, language: str, text: str) 
             reply = Reply(t(language, "common.nothing_in_progress"), main_menu(language))
             await answer(update, context, reply)
             return
-    routed = await svc.followups.route(user.id, pending_of(update.effective_message))
+    routed = await route(update, context)
     if isinstance(routed, AddedToTicket):
-        await answer(update, context, render_added(routed, language))
+        await answer(update, context, await deliver_followup(context, routed, language))
     elif isinstance(routed, AskWhichTicket):
         await answer(update, context, *render_which_ticket(routed, language))
     else:
@@ -113,6 +114,18 @@ async def rasa_reply(
     name = nlu.faq_key.replace("faq/", "utter_faq/") if nlu.faq_key else SMALL_TALK.get(nlu.intent)
     fallback = response_text(name, language) if name else None
     return Reply(escape(fallback) if fallback else t(language, "help.text"), main_menu(language))
+
+
+async def route(update: Update, context: Context) -> AddedToTicket | AskWhichTicket | None:
+    """A reply to one of a ticket's messages goes to that ticket; anything else is routed."""
+    svc, message = services(context), update.effective_message
+    pending = pending_of(message)
+    reply = message.reply_to_message
+    if reply is not None:
+        ticket = await svc.tickets.find_ticket_by_message(message.chat_id, reply.message_id)
+        if ticket is not None and ticket.owner_id == update.effective_user.id:
+            return await svc.followups.add_to(ticket.owner_id, ticket.number, pending)
+    return await svc.followups.route(update.effective_user.id, pending)
 
 
 def evidence_of(message: Message) -> Evidence | None:
@@ -178,10 +191,9 @@ async def on_media(update: Update, context: Context) -> None:
 
 async def free_media(update: Update, context: Context, language: str) -> None:
     """A file outside the evidence step belongs to a ticket; the buyer may have to say which."""
-    svc, user_id = services(context), update.effective_user.id
-    routed = await svc.followups.route(user_id, pending_of(update.effective_message))
+    routed = await route(update, context)
     if isinstance(routed, AddedToTicket):
-        await answer(update, context, render_added(routed, language))
+        await answer(update, context, await deliver_followup(context, routed, language))
     elif isinstance(routed, AskWhichTicket):
         await answer(update, context, *render_which_ticket(routed, language))
     else:

@@ -24,3 +24,37 @@ async def expire_drafts(context: Context) -> None:
             await context.bot.send_message(person_id, t(person.language or "zh", "intake.expired"))
         except TelegramError as error:
             log.info("Could not tell %s that their draft expired: %s", person_id, error)
+
+
+async def post_pending_cards(context: Context) -> None:
+    """Posts tickets that are not in the agents' group yet (Telegram was away, or no group)."""
+    services = context.bot_data.services
+    if await services.groups.active() is None:
+        return
+    await services.agents.post_pending_cards(await services.tickets.without_card())
+
+
+async def link_configured_group(application) -> None:
+    """Links SUPPORT_CHAT_ID on start and logs which rights the bot lacks there."""
+    from bot.agents.access import missing_rights
+
+    services = application.bot_data.services
+    chat_id = services.settings.support_chat_id
+    if chat_id is None:
+        return
+    try:
+        chat = await application.bot.get_chat(chat_id)
+        active = await services.groups.active()
+        if active is None or active.chat_id != chat_id or active.is_forum != bool(chat.is_forum):
+            await services.groups.link(
+                chat_id, is_forum=bool(chat.is_forum), title=chat.title, linked_by=None
+            )
+        missing = await missing_rights(application.bot, chat_id, bool(chat.is_forum))
+    except TelegramError as error:
+        log.error("SUPPORT_CHAT_ID %s cannot be used: %s", chat_id, error)
+        return
+    if missing:
+        names = ", ".join(t("en", key) for key in missing)
+        log.error("The bot lacks rights in the agents' group %s: %s", chat_id, names)
+    else:
+        log.info("Agents' group %s linked; the bot's rights are in order", chat_id)

@@ -48,7 +48,7 @@ class Pending:
 @dataclass(frozen=True, slots=True)
 class AddedToTicket:
     ticket: TicketRecord
-    messages: tuple[int, ...]  # ids of the conversation rows, for relaying
+    items: tuple[tuple[int, Pending], ...]  # conversation row ids with what they hold
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +79,18 @@ class FollowUpService:
                 ids = await self._add(session, waiting[0], [pending])
                 return AddedToTicket(TicketRecord.of(waiting[0]), ids)
             return await self._hold(session, owner_id, pending, open_tickets)
+
+    async def add_to(self, owner_id: int, number: str, pending: Pending) -> AddedToTicket:
+        """Adds the message to the buyer's ticket they replied to."""
+        async with transaction(self._sessions) as session:
+            ticket = await session.scalar(
+                select(Ticket).where(Ticket.number == number, Ticket.owner_id == owner_id)
+            )
+            if ticket is None:
+                raise TicketNotFound(number)
+            return AddedToTicket(
+                TicketRecord.of(ticket), await self._add(session, ticket, [pending])
+            )
 
     async def hold(self, owner_id: int, pending: Pending) -> AskWhichTicket:
         """Holds one more message while the buyer has not said which ticket they are for."""
@@ -155,7 +167,7 @@ class FollowUpService:
             )  # fmt: skip
             session.add(message)
             await session.flush()
-            ids.append(message.id)
+            ids.append((message.id, item))
             if item.evidence is not None:
                 session.add(attachment_row(ticket.id, item.evidence, message.id, now))
         ticket.updated_at = now

@@ -56,6 +56,24 @@ class AgentGroupService:
             group = await _active(session)
             return None if group is None else GroupRecord.of(group)
 
+    async def unlink(self, chat_id: int, actor_id: int | None) -> bool:
+        """Stops using this group for tickets; False when it was not the active one."""
+        now = self._clock()
+        async with transaction(self._sessions) as session:
+            group = await session.get(AgentGroup, chat_id)
+            if group is None or not group.is_active:
+                return False
+            group.is_active = False
+            repo.record_change(
+                session,
+                action="group_unlinked",
+                at=now,
+                actor_id=actor_id,
+                before={"chat_id": chat_id},
+                after=None,
+            )
+            return True
+
     async def set_forum(self, chat_id: int, is_forum: bool) -> GroupRecord | None:
         """Records that the group gained or lost forum topics; None if it is not known."""
         async with transaction(self._sessions) as session:

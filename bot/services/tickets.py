@@ -176,6 +176,17 @@ class TicketService:
             tickets = await repo.tickets_of_owner(session, owner_id, limit)
             return [TicketRecord.of(ticket) for ticket in tickets]
 
+    async def without_card(self, *, limit: int = 50) -> list[TicketRecord]:
+        """Open tickets not yet shown in the agents' group, oldest first."""
+        async with transaction(self._sessions, read_only=True) as session:
+            query = (
+                select(Ticket)
+                .where(Ticket.group_card_message_id.is_(None), Ticket.status != TicketStatus.CLOSED)
+                .order_by(Ticket.filed_at)
+                .limit(limit)
+            )
+            return [TicketRecord.of(ticket) for ticket in await session.scalars(query)]
+
     async def overview_for_owner(
         self, owner_id: int, *, limit: int = 10
     ) -> list[tuple[TicketRecord, str | None]]:
@@ -301,6 +312,21 @@ class TicketService:
             session.add(message)
             await session.flush()
             return MessageRecord.of(message)
+
+    async def place_message(
+        self,
+        message_id: int,
+        *,
+        group: tuple[int, int] | None = None,
+        buyer: tuple[int, int] | None = None,
+    ) -> None:
+        """Records where a conversation message was relayed: (chat id, message id) per side."""
+        async with transaction(self._sessions) as session:
+            message = await session.get_one(TicketMessage, message_id, with_for_update=True)
+            if group is not None:
+                message.group_chat_id, message.group_message_id = group
+            if buyer is not None:
+                message.buyer_chat_id, message.buyer_message_id = buyer
 
     async def find_message(self, chat_id: int, message_id: int) -> MessageRecord | None:
         """The conversation message that is (chat_id, message_id) on either side."""

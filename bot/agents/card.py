@@ -1,0 +1,106 @@
+"""The ticket card agents see in their group: every detail, escaped, with action buttons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callback_data import ButtonData
+from bot.services.records import TicketRecord
+from bot.texts import t
+from bot.views.status import local_time
+from storage.lifecycle import TicketStatus
+
+AGENT_ACTION = "agent"
+CARD_DESCRIPTION_CHARS = 2500
+TOPIC_NAME_CHARS = 128
+ACTIONS = ("claim", "accept", "investigate", "ask", "resolve", "reject")
+_DUE = {
+    TicketStatus.NEW: "accept_due_at",
+    TicketStatus.REOPENED: "accept_due_at",
+    TicketStatus.ACCEPTED: "investigate_due_at",
+    TicketStatus.INVESTIGATING: "resolve_due_at",
+    TicketStatus.WAITING_FOR_BUYER: "resolve_due_at",
+    TicketStatus.ESCALATED: "resolve_due_at",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CardFacts:
+    """What the card shows besides the ticket itself."""
+
+    evidence_count: int
+    assignee: str | None
+    rating: str | None = None
+
+
+def next_due(ticket: TicketRecord) -> datetime | None:
+    name = _DUE.get(ticket.status)
+    return getattr(ticket, name) if name else None
+
+
+def card_text(
+    ticket: TicketRecord, facts: CardFacts, language: str, timezone: str, now: datetime
+) -> str:
+    """The card's HTML; every value a person wrote is escaped."""
+    due = next_due(ticket)
+    due_text = t(language, "agent.due_none") if due is None else local_time(due, timezone)
+    if due is not None and due < now:
+        due_text = f"{due_text} {t(language, 'agent.overdue')}"
+    not_given = t(language, "intake.not_given")
+    description = ticket.description or ""
+    if len(description) > CARD_DESCRIPTION_CHARS:
+        description = description[:CARD_DESCRIPTION_CHARS] + "…"
+    confidence = (
+        f"{ticket.category_confidence:.0%}"
+        if ticket.category_confidence is not None
+        else t(language, "agent.confidence_none")
+    )
+    outcome = ticket.desired_resolution
+    return t(
+        language,
+        "agent.card",
+        number=ticket.number,
+        status=escape(t(language, f"status.{ticket.status.value}")),
+        category=escape(t(language, f"category.{ticket.category}")),
+        confidence=confidence,
+        platform=escape(t(language, f"platform.{ticket.platform}"))
+        if ticket.platform
+        else not_given,
+        order=escape(ticket.order_number) if ticket.order_number else not_given,
+        shop=escape(ticket.shop) if ticket.shop else not_given,
+        outcome=escape(t(language, f"outcome.{outcome}")) if outcome else not_given,
+        evidence_count=facts.evidence_count,
+        assignee=escape(facts.assignee) if facts.assignee else t(language, "agent.assignee_none"),
+        due=due_text,
+        rating=facts.rating or "",
+        description=escape(description) or not_given,
+    )
+
+
+def card_keyboard(ticket: TicketRecord, language: str) -> InlineKeyboardMarkup:
+    def press(action: str) -> InlineKeyboardButton:
+        data = ButtonData(AGENT_ACTION, action, ticket.number).encode()
+        return InlineKeyboardButton(t(language, f"agent.button_{action}"), callback_data=data)
+
+    return InlineKeyboardMarkup(
+        [
+            [press("claim"), press("accept"), press("investigate")],
+            [press("ask"), press("resolve"), press("reject")],
+        ]
+    )
+
+
+def topic_name(ticket: TicketRecord, language: str) -> str:
+    platform = t(language, f"platform.{ticket.platform}") if ticket.platform else "—"
+    name = t(
+        language,
+        "agent.topic_name",
+        number=ticket.number,
+        category=t(language, f"category.{ticket.category}"),
+        platform=platform,
+    )
+    return name[:TOPIC_NAME_CHARS]

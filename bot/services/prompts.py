@@ -1,0 +1,72 @@
+"""Questions the bot asks agents in the group (the explanation of a resolution or a
+rejection), answered by replying to them; kept in the database like all state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from bot.services.clock import Clock
+from storage.db import SessionFactory, transaction
+from storage.models import AgentPrompt, Ticket
+
+ACTIONS = ("resolve", "reject")
+
+
+@dataclass(frozen=True, slots=True)
+class OpenPrompt:
+    id: int
+    number: str
+    action: str
+    agent_id: int
+
+
+class PromptService:
+    """Opens prompts and finds the one an agent's reply answers."""
+
+    def __init__(self, sessions: SessionFactory, clock: Clock) -> None:
+        self._sessions, self._clock = sessions, clock
+
+    async def open(
+        self, number: str, action: str, agent_id: int, chat_id: int, prompt_message_id: int
+    ) -> None:
+        """Remembers that the message `prompt_message_id` asks for `action`'s explanation."""
+        if action not in ACTIONS:
+            raise ValueError(action)
+        async with transaction(self._sessions) as session:
+            ticket_id = await session.scalar(select(Ticket.id).where(Ticket.number == number))
+            session.add(
+                AgentPrompt(
+                    ticket_id=ticket_id,
+                    action=action,
+                    agent_id=agent_id,
+                    group_chat_id=chat_id,
+                    prompt_message_id=prompt_message_id,
+                    created_at=self._clock(),
+                )
+            )
+
+    async def find(self, chat_id: int, prompt_message_id: int) -> OpenPrompt | None:
+        """The unanswered prompt that message is, if any."""
+        async with transaction(self._sessions, read_only=True) as session:
+            row = (
+                await session.execute(
+                    select(AgentPrompt, Ticket.number)
+                    .join(Ticket, Ticket.id == AgentPrompt.ticket_id)
+                    .where(
+                        AgentPrompt.group_chat_id == chat_id,
+                        AgentPrompt.prompt_message_id == prompt_message_id,
+                        AgentPrompt.answered_at.is_(None),
+                    )
+                )
+            ).first()
+        if row is None:
+            return None
+        prompt, number = row
+        return OpenPrompt(prompt.id, number, prompt.action, prompt.agent_id)
+
+    async def answered(self, prompt_id: int) -> None:
+        async with transaction(self._sessions) as session:
+            prompt = await session.get_one(AgentPrompt, prompt_id, with_for_update=True)
+            prompt.answered_at = self._clock()
