@@ -78,6 +78,9 @@ async def _ticket_here(update: Update, context: Context) -> TicketRecord | None:
     ticket = await ticket_of_message(message, group, svc.tickets)
     if ticket is None:
         await _reply(update, t(_lang(context), "agent.no_ticket_here"))
+    elif update.effective_user is not None:
+        user = update.effective_user
+        await svc.people.get_or_create(user.id, user.full_name)
     return ticket
 
 

@@ -33,4 +33,5 @@ async def on_group_message(update: Update, context: Context) -> None:
     if ticket is None:
         await message.reply_text(t(language, "agent.no_ticket_here"))
         return
+    await svc.people.get_or_create(user.id, user.full_name)
     await svc.agents.relay_to_buyer(ticket, message, user.id)
