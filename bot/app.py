@@ -32,6 +32,7 @@ from bot.handlers import (
     jobs,
 )
 from bot.nlu import NluClient
+from bot.services.aftercare import AftercareService
 from bot.services.clock import Clock, utc_now
 from bot.services.followups import FollowUpService
 from bot.services.groups import AgentGroupService
@@ -39,6 +40,7 @@ from bot.services.intake import IntakeService
 from bot.services.people import PeopleService
 from bot.services.prompts import PromptService
 from bot.services.sla import SlaHours
+from bot.services.sla_watch import SlaWatch
 from bot.services.tickets import TicketService
 from bot.settings import Settings
 from bot.update_processor import PerChatUpdateProcessor
@@ -48,6 +50,7 @@ log = logging.getLogger(__name__)
 
 DRAFT_EXPIRY_CHECK = timedelta(minutes=10)
 PENDING_CARDS_CHECK = timedelta(minutes=1)
+AUTO_CLOSE_CHECK = timedelta(minutes=10)
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
 UNSUPPORTED = (
@@ -142,6 +145,7 @@ def _starter(settings: Settings, clock: Clock):
         desk = AgentDesk(
             application.bot, groups, tickets, people,
             language=settings.agent_language, timezone=settings.timezone, clock=clock,
+            supervisors=settings.admin_ids,
         )  # fmt: skip
         data: BotData = application.bot_data
         data.services = Services(
@@ -156,6 +160,8 @@ def _starter(settings: Settings, clock: Clock):
             groups=groups,
             prompts=PromptService(sessions, clock),
             agents=desk,
+            aftercare=AftercareService(sessions, tickets, clock, settings.auto_close_days),
+            sla=SlaWatch(sessions, clock, timedelta(hours=settings.sla_reminder_hours)),
         )
         await jobs.link_configured_group(application)
         if application.job_queue is not None:
@@ -164,6 +170,12 @@ def _starter(settings: Settings, clock: Clock):
             )
             application.job_queue.run_repeating(
                 jobs.post_pending_cards, PENDING_CARDS_CHECK, first=timedelta(seconds=20)
+            )
+            application.job_queue.run_repeating(
+                jobs.watch_deadlines, settings.sla_check_seconds, first=timedelta(seconds=15)
+            )
+            application.job_queue.run_repeating(
+                jobs.close_stale_tickets, AUTO_CLOSE_CHECK, first=timedelta(minutes=1)
             )
 
     return start

@@ -9,12 +9,14 @@ from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot.agents.desk import AgentDesk
 from bot.nlu import NluClient
+from bot.services.aftercare import AftercareService
 from bot.services.clock import Clock
 from bot.services.followups import FollowUpService
 from bot.services.groups import AgentGroupService
 from bot.services.intake import IntakeService
 from bot.services.people import PeopleService
 from bot.services.prompts import PromptService
+from bot.services.sla_watch import SlaWatch
 from bot.services.tickets import TicketService
 from bot.settings import Settings
 
@@ -34,6 +36,8 @@ class Services:
     groups: AgentGroupService
     prompts: PromptService
     agents: AgentDesk
+    aftercare: AftercareService
+    sla: SlaWatch
 
 
 class BotData:

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     sla_accept_hours: float = 24
     sla_investigate_hours: float = 48
     sla_resolve_hours: float = 72
+    sla_reminder_hours: float = 2
+    sla_check_seconds: float = 60
+    auto_close_days: int = 7
     default_language: str = "zh"
     log_level: str = "INFO"
 

@@ -30,6 +30,7 @@ from bot.services.people import PeopleService
 from bot.services.records import AttachmentRecord, GroupRecord, TicketRecord
 from bot.services.tickets import TicketService
 from bot.texts import t
+from bot.views.aftercare import rating_keyboard, rating_text
 from bot.views.status import next_step
 from storage.lifecycle import TicketStatus
 from storage.models import AttachmentKind, AuthorKind
@@ -52,9 +53,11 @@ class AgentDesk:
         language: str,
         timezone: str,
         clock: Clock,
+        supervisors: Sequence[int] = (),
     ) -> None:
         self.bot, self.groups, self.tickets, self.people = bot, groups, tickets, people
         self.language, self.timezone, self.clock = language, timezone, clock
+        self.supervisors = tuple(supervisors)
 
     # ------------------------------------------------------------------ tickets and cards
 
@@ -124,8 +127,9 @@ class AgentDesk:
         return card_text(ticket, facts, self.language, self.timezone, self.clock())
 
     async def rating_line(self, ticket: TicketRecord) -> str | None:
-        """Filled in by the rating feature; no rating, no line."""
-        return None
+        """The buyer's rating as the card shows it; no rating, no line."""
+        rating = await self.tickets.rating_of(ticket.id)
+        return None if rating is None else rating_text(rating, self.language, "rating.card_line")
 
     async def _post_evidence(self, ticket: TicketRecord) -> None:
         attachments = [a for a in await self.tickets.list_attachments(ticket.number) if a.file_id]
@@ -273,9 +277,11 @@ class AgentDesk:
         old: TicketStatus,
         agent_name: str,
         explanation: str | None = None,
-        **buyer_markup,
+        *,
+        notify_buyer: bool = True,
     ) -> None:
-        """Updates the card, notes the change in the topic and tells the buyer what is next."""
+        """Updates the card, notes the change in the topic and tells the buyer what is next;
+        with a decision the buyer gets its reasons and the rating buttons."""
         await self.refresh_card(ticket)
         note = t(
             self.language,
@@ -285,14 +291,16 @@ class AgentDesk:
             agent=escape(agent_name),
         )
         await self.post_in_ticket(ticket, note)
+        if not notify_buyer:
+            return
         language = await self._buyer_language(ticket)
-        if explanation and ticket.status in (TicketStatus.RESOLVED, TicketStatus.REJECTED):
-            key = (
-                "notify.resolution"
-                if ticket.status is TicketStatus.RESOLVED
-                else "notify.rejection"
-            )
-            text = t(language, key, number=ticket.number, text=escape(explanation))
+        markup = {}
+        if ticket.status in (TicketStatus.RESOLVED, TicketStatus.REJECTED):
+            resolved = ticket.status is TicketStatus.RESOLVED
+            key = "notify.resolution" if resolved else "notify.rejection"
+            text = t(language, key, number=ticket.number, text=escape(explanation or ""))
+            text += "\n\n" + t(language, "rating.ask")
+            markup = {"reply_markup": rating_keyboard(ticket.number)}
         else:
             text = t(
                 language,
@@ -301,7 +309,18 @@ class AgentDesk:
                 status=escape(t(language, f"status.{ticket.status.value}")),
                 next_step=next_step(ticket, language, self.timezone),
             )
-        await self.tell_buyer(ticket, text, **buyer_markup)
+        await self.tell_buyer(ticket, text, **markup)
+
+    async def notify_supervisors(self, ticket: TicketRecord, text: str | None = None) -> None:
+        """Tells each supervisor (ADMIN_IDS) privately, with the card; notes it in the topic."""
+        text = text or t(self.language, "agent.escalation", number=ticket.number)
+        await self.post_in_ticket(ticket, text)
+        card = await self._card_text(ticket)
+        for supervisor in self.supervisors:
+            try:
+                await self.bot.send_message(supervisor, f"{text}\n\n{card}")
+            except TelegramError as error:
+                log.warning("Supervisor %s not told about %s: %s", supervisor, ticket.number, error)
 
     async def group(self) -> GroupRecord | None:
         return await self.groups.active()

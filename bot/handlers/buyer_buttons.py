@@ -11,6 +11,7 @@ from telegram.error import BadRequest
 from bot.callback_data import ButtonData, decode
 from bot.context import Context
 from bot.faq import faq_answer
+from bot.handlers import aftercare
 from bot.handlers.buyer_commands import faq_menu, main_menu, set_language, status_reply
 from bot.handlers.common import answer, buyer_language, services
 from bot.handlers.relay import deliver_followup
@@ -71,6 +72,8 @@ async def dispatch(
         if not text.strip():
             return _prompt(await intake.begin(user_id), language)
         return _prompt(await intake.describe(user_id, text, await svc.nlu.parse(text)), language)
+    if action in AFTERCARE:
+        return await _aftercare(update, context, action, value, token, language)
     if action == "submit":
         return await _submit(update, context, token, language)
     if action == "discard":
@@ -82,6 +85,26 @@ async def dispatch(
             raise StaleButton(token)
         return [edit_menu(current.draft, language)]
     return _prompt(await _intake_step(context, user_id, action, value, token), language)
+
+
+AFTERCARE = ("rate", "rskip", "review", "escalate", "unhappy")
+
+
+async def _aftercare(
+    update: Update, context: Context, action: str, value: str, number: str, language: str
+) -> list[Reply]:
+    """Buttons after a decision; the number in the button is checked against the presser."""
+    if action == "rate":
+        if value not in ("1", "2", "3", "4", "5"):
+            raise StaleButton(value)
+        return await aftercare.rate(update, context, number, int(value), language)
+    if action == "rskip":
+        return await aftercare.skip_comment(update, context, language)
+    if action == "review":
+        return await aftercare.ask_review(update, context, number, language)
+    if action == "escalate":
+        return await aftercare.escalate(update, context, number, language)
+    return await aftercare.choices_for(update, context, number, language)
 
 
 async def _intake_step(

@@ -10,6 +10,7 @@ from telegram.ext import Job
 
 from bot.context import Context
 from bot.faq import response_text
+from bot.handlers import aftercare
 from bot.handlers.buyer_commands import main_menu, status_reply
 from bot.handlers.common import answer, buyer_language, send, services
 from bot.handlers.relay import deliver_followup
@@ -55,6 +56,13 @@ async def answer_step(
         prompt = await intake.give_order(user_id, text)
     elif step is Step.SHOP:
         prompt = await intake.give_shop(user_id, text)
+    elif step is Step.COMMENT:
+        await answer(update, context, *await aftercare.comment(update, context, text, language))
+        return
+    elif step is Step.REVIEW:
+        replies = await aftercare.review_reason(update, context, text, language)
+        await answer(update, context, *replies)
+        return
     elif step is Step.ROUTE:
         prompt = await services(context).followups.hold(
             user_id, pending_of(update.effective_message)
@@ -88,6 +96,11 @@ async def free_text(update: Update, context: Context, language: str, text: str) 
             asked = nlu.entities.get("ticket_id")
             await answer(update, context, await status_reply(update, context, language, asked))
             return
+        if nlu.intent == "escalate":
+            choices = await aftercare.unhappy(update, context, language)
+            if choices:
+                await answer(update, context, *choices)
+                return
         if nlu.intent in NOTHING_TO_DO:
             reply = Reply(t(language, "common.nothing_in_progress"), main_menu(language))
             await answer(update, context, reply)
@@ -173,7 +186,7 @@ async def on_media(update: Update, context: Context) -> None:
     prompt = await svc.intake.current(update.effective_user.id)
     if item is None:
         return
-    if prompt is None or prompt.step is Step.ROUTE:
+    if prompt is None or prompt.step in (Step.ROUTE, Step.COMMENT, Step.REVIEW):
         await free_media(update, context, language)
         return
     if prompt.step is not Step.EVIDENCE:

@@ -58,3 +58,35 @@ async def link_configured_group(application) -> None:
         log.error("The bot lacks rights in the agents' group %s: %s", chat_id, names)
     else:
         log.info("Agents' group %s linked; the bot's rights are in order", chat_id)
+
+
+async def watch_deadlines(context: Context) -> None:
+    """A reminder in the topic near each deadline; past it, the card marked and supervisors told."""
+    from bot.views.status import local_time
+
+    services = context.bot_data.services
+    language, timezone = services.settings.agent_language, services.settings.timezone
+    for notice in await services.sla.due_notices():
+        text = t(
+            language,
+            f"sla.{notice.kind}",
+            number=notice.ticket.number,
+            stage=t(language, f"sla.stage_{notice.stage}"),
+            due=local_time(notice.due_at, timezone),
+        )
+        if notice.kind == "overdue":
+            await services.agents.refresh_card(notice.ticket)
+            await services.agents.notify_supervisors(notice.ticket, text)
+        else:
+            await services.agents.post_in_ticket(notice.ticket, text)
+
+
+async def close_stale_tickets(context: Context) -> None:
+    """Closes decided tickets left alone for AUTO_CLOSE_DAYS and tells their buyers."""
+    services = context.bot_data.services
+    days = services.settings.auto_close_days
+    for ticket in await services.aftercare.close_stale():
+        await services.agents.refresh_card(ticket)
+        person = await services.people.get_or_create(ticket.owner_id)
+        text = t(person.language or "zh", "sla.auto_closed", number=ticket.number, days=days)
+        await services.agents.tell_buyer(ticket, text)

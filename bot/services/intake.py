@@ -31,6 +31,7 @@ from storage.errors import DomainError
 from storage.models import IntakeDraft
 
 DUPLICATE_WINDOW = timedelta(hours=24)
+NOT_INTAKES = (Step.ROUTE.value, Step.COMMENT.value, Step.REVIEW.value)
 
 
 class StaleButton(DomainError):
@@ -86,6 +87,10 @@ class IntakeService:
                 # Messages held for "which ticket?" become the start of the new complaint.
                 draft = _from_held(Draft.from_json(row.data))
                 return self._save(row, Step.DESCRIBE, draft)
+            if row is not None and row.step in (Step.COMMENT.value, Step.REVIEW.value):
+                await session.delete(row)  # a new complaint wins over an optional comment
+                await session.flush()
+                row = None
             if row is not None:
                 return Prompt(Step(row.step), Draft.from_json(row.data))
             draft = Draft()
@@ -226,7 +231,7 @@ class IntakeService:
             stale = (
                 await session.scalars(
                     select(IntakeDraft)
-                    .where(IntakeDraft.updated_at < cutoff, IntakeDraft.step != Step.ROUTE.value)
+                    .where(IntakeDraft.updated_at < cutoff, IntakeDraft.step.not_in(NOT_INTAKES))
                     .with_for_update()
                 )
             ).all()

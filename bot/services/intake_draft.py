@@ -53,6 +53,8 @@ class Step(StrEnum):
     EVIDENCE = "evidence"
     SUMMARY = "summary"
     ROUTE = "route"  # not an intake: messages waiting for the buyer to name their ticket
+    COMMENT = "comment"  # not an intake: an optional comment on a rating
+    REVIEW = "review"  # not an intake: the reason for a review request
 
 
 DETAIL_STEPS = (Step.PLATFORM, Step.ORDER, Step.SHOP, Step.OUTCOME, Step.EVIDENCE, Step.SUMMARY)
@@ -99,6 +101,7 @@ class Draft:
     evidence: list[Evidence] = field(default_factory=list)
     editing: bool = False
     pending: list[dict[str, Any]] = field(default_factory=list)
+    ticket_number: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -385,6 +385,12 @@ class TicketService:
             rows = (await session.execute(query.order_by(Attachment.id))).scalars()
             return [AttachmentRecord.of(row) for row in rows]
 
+    async def rating_of(self, ticket_id: int) -> RatingRecord | None:
+        """The buyer's rating of the ticket, if they gave one."""
+        async with transaction(self._sessions, read_only=True) as session:
+            rating = await session.scalar(select(Rating).where(Rating.ticket_id == ticket_id))
+            return None if rating is None else RatingRecord.of(rating)
+
     async def rate(
         self, owner_id: int, number: str, score: int, comment: str | None = None
     ) -> RatingRecord:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from storage.migrate import upgrade_database
+from tests.bot.desk import Desk, open_desk
 from tests.bot.world import World
 from tests.conftest import FakeClock, sqlite_url
 from tests.fakes import FakeTelegram
@@ -26,3 +27,9 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             yield world
         finally:
             await world.stop()
+
+
+@pytest.fixture(params=["forum", "plain"])
+async def desk(world: World, request: pytest.FixtureRequest) -> Desk:
+    """A linked agents' group (forum or plain) with one complaint already filed."""
+    return await open_desk(world, forum=request.param == "forum")
