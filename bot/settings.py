@@ -14,7 +14,9 @@ DEFAULT_DATA_DIR = Path("data")
 class Settings(BaseSettings):
     """Every setting of the service; built once in main(), never at import."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
