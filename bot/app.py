@@ -15,12 +15,14 @@ from telegram.ext import (
     CommandHandler,
     Defaults,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
 from bot.agents.desk import AgentDesk
 from bot.context import CONTEXT_TYPES, BotData, Context, Services
+from bot.flood import FloodGuard
 from bot.handlers import (
     agent_buttons,
     agent_commands,
@@ -84,14 +86,17 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
-    _register_handlers(application)
+    _register_handlers(application, settings)
     return application
 
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
-def _register_handlers(application: Application) -> None:
+def _register_handlers(application: Application, settings: Settings) -> None:
+    # Group -1 runs first: a buyer flooding the bot is stopped before any other handler.
+    guard = FloodGuard(settings.flood_burst, settings.flood_period_seconds)
+    application.add_handler(TypeHandler(Update, guard), group=-1)
     # Group 0: the buyer's private chat. Order matters: commands before free text, and
     # the catch-all for unsupported kinds last, so nothing a buyer sends goes unanswered.
     commands = {

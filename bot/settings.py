@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     sla_reminder_hours: float = 2
     sla_check_seconds: float = 60
     auto_close_days: int = 7
+    flood_burst: int = 30
+    flood_period_seconds: float = 10.0
     default_language: str = "zh"
     log_level: str = "INFO"
 

@@ -1,0 +1,65 @@
+"""Per-buyer flood limit: a buyer sending faster than a person can type is slowed down,
+told so once, and never slows anybody else down.
+
+Leaky buckets from aiolimiter, one per buyer, kept in memory: a rate limit is not
+conversation state, and a restart simply gives everyone a fresh bucket.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+
+from aiolimiter import AsyncLimiter
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop
+
+from bot.context import Context
+from bot.texts import normalise_language, t
+
+log = logging.getLogger(__name__)
+
+MAX_TRACKED = 50_000
+
+
+class FloodGuard:
+    """Lets `burst` updates through per `period` seconds for each buyer."""
+
+    def __init__(self, burst: int = 20, period: float = 10.0) -> None:
+        self.burst, self.period = burst, period
+        self._buckets: OrderedDict[int, AsyncLimiter] = OrderedDict()
+        self._warned: dict[int, float] = {}
+
+    async def allow(self, user_id: int) -> bool:
+        bucket = self._buckets.pop(user_id, None) or AsyncLimiter(self.burst, self.period)
+        self._buckets[user_id] = bucket  # most recently seen last
+        if len(self._buckets) > MAX_TRACKED:
+            self._buckets.popitem(last=False)
+        if not bucket.has_capacity():
+            return False
+        await bucket.acquire()  # returns at once: capacity was just checked
+        return True
+
+    def should_warn(self, user_id: int) -> bool:
+        """True once per period while the buyer keeps flooding."""
+        now = time.monotonic()
+        if now - self._warned.get(user_id, 0.0) < self.period:
+            return False
+        self._warned[user_id] = now
+        return True
+
+    async def __call__(self, update: Update, context: Context) -> None:
+        """Stops handling of a flooding buyer's update, telling them once per period."""
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None or chat.type != chat.PRIVATE or await self.allow(user.id):
+            return
+        log.info(
+            "Flood limit reached for user %s; update %s not handled", user.id, update.update_id
+        )
+        if self.should_warn(user.id):
+            language = normalise_language(user.language_code)
+            await context.bot.send_message(chat.id, t(language, "common.slow_down"))
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        raise ApplicationHandlerStop
