@@ -45,6 +45,7 @@ from bot.services.sla import SlaHours
 from bot.services.sla_watch import SlaWatch
 from bot.services.tickets import TicketService
 from bot.settings import Settings
+from bot.telegram_request import RetryingRequest
 from bot.update_processor import PerChatUpdateProcessor
 from storage.db import create_engine, create_session_factory
 
@@ -85,6 +86,8 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:
+        builder = builder.request(RetryingRequest())
     application = builder.build()
     _register_handlers(application, settings)
     return application

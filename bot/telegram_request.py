@@ -1,0 +1,73 @@
+"""The Bot API connection: Telegram's 5xx answers and dropped connections are retried.
+
+429 (flood control) is retried by PTB's AIORateLimiter with Telegram's retry_after; this
+layer covers what that does not: a Bot API that answers 5xx or drops the connection for a
+while. A retried send can, rarely, deliver a message twice; losing an answer is worse.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.error import NetworkError, TimedOut
+from telegram.request import HTTPXRequest, RequestData
+from tenacity import (
+    AsyncRetrying,
+    RetryError,
+    before_sleep_log,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+log = logging.getLogger(__name__)
+
+
+class ServerError(NetworkError):
+    """The Bot API answered with a 5xx status."""
+
+    def __init__(self, status: int, payload: bytes) -> None:
+        super().__init__(f"Bot API answered {status}")
+        self.status, self.payload = status, payload
+
+
+class RetryingRequest(HTTPXRequest):
+    """HTTPXRequest that tries again, with exponential backoff, on 5xx and network errors."""
+
+    def __init__(self, *args, attempts: int = 5, max_wait: float = 8.0, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._attempts, self._max_wait = attempts, max_wait
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout=HTTPXRequest.DEFAULT_NONE,
+        write_timeout=HTTPXRequest.DEFAULT_NONE,
+        connect_timeout=HTTPXRequest.DEFAULT_NONE,
+        pool_timeout=HTTPXRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type((NetworkError, TimedOut)),
+            stop=stop_after_attempt(self._attempts),
+            wait=wait_exponential(multiplier=0.25, max=self._max_wait),
+            before_sleep=before_sleep_log(log, logging.WARNING),
+            reraise=False,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    status, payload = await super().do_request(
+                        url, method, request_data, read_timeout, write_timeout,
+                        connect_timeout, pool_timeout,
+                    )  # fmt: skip
+                    if status >= 500:
+                        raise ServerError(status, payload)
+                    return status, payload
+        except RetryError as error:
+            last = error.last_attempt.exception()
+            if isinstance(last, ServerError):
+                return last.status, last.payload  # PTB turns it into its own error
+            raise last from error
+        raise AssertionError("unreachable: tenacity either returns or raises")
