@@ -142,7 +142,10 @@ def _register_handlers(application: Application, settings: Settings) -> None:
 def _starter(settings: Settings, clock: Clock):
     async def start(application: Application) -> None:
         """Opens the database and the NLU client, and schedules the periodic jobs."""
-        engine = create_engine(settings.effective_database_url)
+        engine = create_engine(
+            settings.effective_database_url,
+            busy_timeout_ms=int(settings.database_busy_timeout_seconds * 1000),
+        )
         sessions = create_session_factory(engine)
         sla = SlaHours(settings.sla_accept_hours, settings.sla_investigate_hours,
                        settings.sla_resolve_hours)  # fmt: skip

@@ -25,13 +25,19 @@ READ_ONLY = "complaint_desk_read_only"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def create_engine(url: str | URL, *, foreign_keys: bool = True, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    url: str | URL,
+    *,
+    foreign_keys: bool = True,
+    busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+    **kwargs: Any,
+) -> AsyncEngine:
     """Builds an async engine; on PostgreSQL a `search_path` URL parameter picks the schema."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         _ensure_sqlite_folder(parsed)
         engine = create_async_engine(parsed, **kwargs)
-        _configure_sqlite(engine.sync_engine, foreign_keys=foreign_keys)
+        _configure_sqlite(engine.sync_engine, foreign_keys=foreign_keys, busy_ms=busy_timeout_ms)
         return engine
     search_path = parsed.query.get("search_path")
     if isinstance(search_path, str):
@@ -70,7 +76,7 @@ def _ensure_sqlite_folder(url: URL) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _configure_sqlite(engine: Engine, *, foreign_keys: bool) -> None:
+def _configure_sqlite(engine: Engine, *, foreign_keys: bool, busy_ms: int) -> None:
     """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for writing transactions."""
 
     @event.listens_for(engine, "connect")
@@ -80,7 +86,7 @@ def _configure_sqlite(engine: Engine, *, foreign_keys: bool) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
