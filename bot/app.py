@@ -27,6 +27,7 @@ from bot.handlers import (
     agent_buttons,
     agent_commands,
     agent_messages,
+    agent_stats,
     buyer_buttons,
     buyer_commands,
     buyer_messages,
@@ -43,6 +44,7 @@ from bot.services.people import PeopleService
 from bot.services.prompts import PromptService
 from bot.services.sla import SlaHours
 from bot.services.sla_watch import SlaWatch
+from bot.services.stats import StatsService
 from bot.services.tickets import TicketService
 from bot.settings import Settings
 from bot.telegram_request import RetryingRequest
@@ -125,6 +127,7 @@ def _register_handlers(application: Application, settings: Settings) -> None:
     # such as "topic created" are not agents' words and are left alone).
     for name, callback in agent_commands.COMMANDS.items():
         application.add_handler(CommandHandler(name, callback, filters=GROUPS))
+    application.add_handler(CommandHandler("stats", agent_stats.stats))
     application.add_handler(
         MessageHandler(
             GROUPS & ~filters.COMMAND & ~filters.StatusUpdate.ALL & filters.UpdateType.MESSAGE,
@@ -173,6 +176,7 @@ def _starter(settings: Settings, clock: Clock):
             agents=desk,
             aftercare=AftercareService(sessions, tickets, clock, settings.auto_close_days),
             sla=SlaWatch(sessions, clock, timedelta(hours=settings.sla_reminder_hours)),
+            stats=StatsService(sessions, clock, settings.timezone),
         )
         await jobs.link_configured_group(application)
         if application.job_queue is not None:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+from datetime import datetime
+from html import unescape
+from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlparse
 
 import typer
@@ -95,6 +100,79 @@ def anonymise(
         )
 
     asyncio.run(work())
+
+
+@app.command()
+def stats(
+    days: Annotated[
+        int, typer.Option(min=1, help="The shorter window, in days (shown beside 30).")
+    ] = 7,
+    chart: Annotated[
+        Path | None, typer.Option(help="Also draw that window's chart to this PNG file.")
+    ] = None,
+) -> None:
+    """Prints the complaint statistics of the last DAYS and 30 days, optionally with a chart."""
+    from bot.services.clock import utc_now
+    from bot.services.stats import StatsService, Summary
+    from bot.views.stats import render_chart, render_summary
+    from storage.db import create_engine, create_session_factory
+
+    settings = _settings()
+
+    async def work() -> tuple[Summary, Summary]:
+        engine = create_engine(settings.effective_database_url)
+        try:
+            service = StatsService(create_session_factory(engine), utc_now, settings.timezone)
+            return await service.summary(days), await service.summary(30)
+        finally:
+            await engine.dispose()
+
+    short, month = asyncio.run(work())
+    language = settings.agent_language
+    typer.echo(_plain_text(render_summary(short, month, language)))
+    if chart is not None:
+        chart.write_bytes(render_chart(short, language))
+        typer.echo(f"\nChart of the last {days} days written to {chart}")
+
+
+@app.command()
+def export(
+    start: Annotated[
+        datetime,
+        typer.Option("--from", formats=["%Y-%m-%d"], help="First filing day, included."),
+    ],
+    end: Annotated[
+        datetime,
+        typer.Option("--to", formats=["%Y-%m-%d"], help="Last filing day, included."),
+    ],
+    out: Annotated[Path, typer.Option(help="The CSV file to write (UTF-8 with a BOM).")],
+) -> None:
+    """Writes the tickets filed between two days (in TIMEZONE) to a CSV file."""
+    from bot.services.clock import utc_now
+    from bot.services.export import write_csv
+    from bot.services.stats import ExportRow, StatsService
+    from storage.db import create_engine, create_session_factory
+
+    settings = _settings()
+    if end < start:
+        typer.echo("--to must not be before --from.", err=True)
+        raise typer.Exit(2)
+
+    async def work() -> list[ExportRow]:
+        engine = create_engine(settings.effective_database_url)
+        try:
+            service = StatsService(create_session_factory(engine), utc_now, settings.timezone)
+            return await service.tickets_between(start.date(), end.date())
+        finally:
+            await engine.dispose()
+
+    count = write_csv(asyncio.run(work()), out)
+    typer.echo(f"Wrote {count} ticket(s) filed {start:%Y-%m-%d} to {end:%Y-%m-%d} to {out}.")
+
+
+def _plain_text(html: str) -> str:
+    """Telegram HTML as terminal text: tags dropped, entities such as &amp; turned back."""
+    return unescape(re.sub(r"<[^>]+>", "", html))
 
 
 @app.command()

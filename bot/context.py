@@ -17,6 +17,7 @@ from bot.services.intake import IntakeService
 from bot.services.people import PeopleService
 from bot.services.prompts import PromptService
 from bot.services.sla_watch import SlaWatch
+from bot.services.stats import StatsService
 from bot.services.tickets import TicketService
 from bot.settings import Settings
 
@@ -38,6 +39,7 @@ class Services:
     agents: AgentDesk
     aftercare: AftercareService
     sla: SlaWatch
+    stats: StatsService
 
 
 class BotData:

@@ -46,16 +46,16 @@ class Desk:
     async def agent_says(self, text: str, agent: FakeUser | None = None, **where) -> None:
         where = where or await self.where()
         self.fake.send_text(agent or self.agent, text, chat=self.group, **where)
-        await self.world.settle(quiet=0.3)
+        await self.world.settle(quiet=0.1)
 
     async def agent_command(self, command: str, args: str | None = None, **where) -> None:
         where = where or await self.where()
         self.fake.send_command(self.agent, command, args, chat=self.group, **where)
-        await self.world.settle(quiet=0.3)
+        await self.world.settle(quiet=0.1)
 
     async def press(self, label: str, agent: FakeUser | None = None) -> None:
         self.fake.press_button(agent or self.agent, await self.card(), label, chat=self.group)
-        await self.world.settle(quiet=0.3)
+        await self.world.settle(quiet=0.1)
 
 
 async def file_complaint(
@@ -69,7 +69,7 @@ async def file_complaint(
     await world.exchange(buyer, lambda: world.fake.send_photo(buyer, caption="裂缝"))
     replies = await world.press(buyer, world.fake.sent_to(buyer)[-1], "✅ 完成")
     await world.press(buyer, replies[-1], "✅ 提交")
-    await world.settle(quiet=0.3)
+    await world.settle(quiet=0.1)
 
 
 async def open_desk(world: World, forum: bool) -> Desk:
@@ -84,7 +84,7 @@ async def open_desk(world: World, forum: bool) -> Desk:
     world.settings_overrides["admin_ids"] = [supervisor.id]
     await world.restart()
     fake.send_command(supervisor, "link", chat=group)
-    await world.settle(quiet=0.3)
+    await world.settle(quiet=0.1)
     linked = texts(fake.sent_to(group))
     assert "已把本群设为客服群" in linked and "权限检查通过" in linked
     buyer = world.buyer()

@@ -22,7 +22,7 @@ async def resolve(desk: Desk, explanation: str = "商家已同意全额退款。
 
 async def run_job(desk: Desk, job) -> None:
     await job(CallbackContext(desk.world.app))
-    await desk.world.settle(quiet=0.2)
+    await desk.world.settle(quiet=0.1)
 
 
 async def test_a_good_rating_with_a_comment_shows_on_the_card(desk: Desk) -> None:

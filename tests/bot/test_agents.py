@@ -38,7 +38,7 @@ async def test_buyer_follow_up_appears_in_the_ticket(desk: Desk) -> None:
     await desk.agent_says("请补充一张包装的照片")
     relayed = desk.fake.sent_to(desk.buyer)[-1]
     desk.fake.send_text(desk.buyer, "包装外面也压扁了", reply_to=relayed)
-    await desk.world.settle(quiet=0.3)
+    await desk.world.settle(quiet=0.1)
     thread = await desk.thread()
     assert "👤 买家:\n包装外面也压扁了" in texts(thread)
     assert "已把您的消息加入投诉" in desk.fake.sent_to(desk.buyer)[-1].content
@@ -81,14 +81,14 @@ async def test_forged_buttons_are_refused(desk: Desk) -> None:
     ticket = await desk.ticket()
     own = desk.fake.sent_to(desk.buyer)[-1]
     desk.fake.send_callback_query(desk.buyer, own, f"agent|accept|{ticket.number}")
-    await desk.world.settle(quiet=0.3)
+    await desk.world.settle(quiet=0.1)
     passerby = desk.world.buyer("路人")
     await file_complaint(desk.world, passerby, "another ticket's description")
     others = await desk.world.services.tickets.list_for_owner(passerby.id)
     card = await desk.card()
     desk.fake.send_callback_query(desk.agent, card, f"agent|accept|{others[0].number}")
     desk.fake.send_callback_query(desk.agent, card, f"agent|delete_everything|{ticket.number}")
-    await desk.world.settle(quiet=0.3)
+    await desk.world.settle(quiet=0.1)
     refusals = [c for c in desk.fake.calls_of("answerCallbackQuery") if c.params.get("show_alert")]
     assert len(refusals) >= 3
     assert (await desk.ticket()).status is TicketStatus.NEW
@@ -100,7 +100,7 @@ async def test_agent_commands_from_outside_the_group_are_refused(desk: Desk) -> 
     assert "只有客服群的成员" in replies[-1].content
     stranger_group = desk.fake.add_group("别的群", members=[desk.agent])
     desk.fake.send_command(desk.agent, "claim", chat=stranger_group)
-    await desk.world.settle(quiet=0.3)
+    await desk.world.settle(quiet=0.1)
     assert "只有客服群的成员" in desk.fake.sent_to(stranger_group)[-1].content
     assert (await desk.ticket()).assignee_id is None
 
@@ -113,14 +113,14 @@ async def test_a_buyer_who_blocked_the_bot_is_reported_in_the_topic(desk: Desk) 
 
 async def test_a_message_about_no_ticket_gets_a_hint(desk: Desk) -> None:
     desk.fake.send_text(desk.agent, "大家早上好", chat=desk.group)
-    await desk.world.settle(quiet=0.3)
+    await desk.world.settle(quiet=0.1)
     assert "不属于任何投诉" in desk.fake.sent_to(desk.group)[-1].content
 
 
 async def test_only_administrators_of_the_service_can_link(desk: Desk) -> None:
     other = desk.fake.add_group("新群", members=[desk.agent])
     desk.fake.send_command(desk.agent, "link", chat=other)
-    await desk.world.settle(quiet=0.3)
+    await desk.world.settle(quiet=0.1)
     assert "只有服务管理员" in desk.fake.sent_to(other)[-1].content
     assert (await desk.world.services.groups.active()).chat_id == desk.group.id
 
@@ -128,17 +128,17 @@ async def test_only_administrators_of_the_service_can_link(desk: Desk) -> None:
 async def test_ticket_command_and_assign_and_canned(desk: Desk) -> None:
     ticket = await desk.ticket()
     desk.fake.send_command(desk.agent, "ticket", ticket.number, chat=desk.group)
-    await desk.world.settle(quiet=0.3)
+    await desk.world.settle(quiet=0.1)
     shown = desk.fake.sent_to(desk.group)[-1].content
     assert ticket.number in shown and "https://t.me/c/" in shown
     where = await desk.where()
     colleague_message = desk.fake.send_text(desk.colleague, "我来跟进", chat=desk.group, **where)
-    await desk.world.settle(quiet=0.3)
+    await desk.world.settle(quiet=0.1)
     desk.fake.send_command(
         desk.agent, "assign", chat=desk.group, reply_to=colleague_message["message"],
         **({"thread_id": where["thread_id"]} if "thread_id" in where else {}),
     )  # fmt: skip
-    await desk.world.settle(quiet=0.3)
+    await desk.world.settle(quiet=0.1)
     assert (await desk.ticket()).assignee_id == desk.colleague.id
     await desk.agent_command("canned", "need_photos")
     assert "多角度照片" in desk.fake.sent_to(desk.buyer)[-1].content

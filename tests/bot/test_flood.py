@@ -15,7 +15,7 @@ async def test_a_flood_is_limited_without_hurting_others(world: World) -> None:
     await world.fake.wait_for_sent(flooder, before + 6, timeout=15)
     replies = await world.command(other, "help")
     assert "我能帮您做什么" in replies[-1].content
-    await world.settle(quiet=0.3)
+    await world.settle(quiet=0.1)
     sent = world.fake.sent_to(flooder)[before:]
     warnings = [m for m in sent if "发送得太快了" in (m.content or "")]
     assert len(warnings) == 1

@@ -234,7 +234,7 @@ async def test_an_album_is_acknowledged_once(world: World) -> None:
     before = len(world.fake.sent_to(buyer))
     world.fake.send_album(buyer, ["photo", "photo", "video"])
     await world.fake.wait_for_sent(buyer, before + 1, timeout=5)
-    await world.settle(quiet=0.3)
+    await world.settle(quiet=0.1)
     acks = world.fake.sent_to(buyer)[before:]
     assert [m.content for m in acks] == ["已收到 3/10 个文件。继续上传,或点“完成”。"]
 

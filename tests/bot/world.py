@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 
 from telegram.ext import Application
@@ -24,7 +23,7 @@ class World:
     database_url: str
     settings_overrides: dict = field(default_factory=dict)
     app: Application | None = None
-    _stack: AsyncExitStack | None = None
+    processed: set[int] = field(default_factory=set)
 
     @property
     def settings(self) -> Settings:
@@ -41,6 +40,7 @@ class World:
         self.app = build_application(
             self.settings, request=FakeRequest(self.fake), clock=self.clock
         )
+        self._track_processing(self.app)
         await self.app.initialize()
         await self.app.post_init(self.app)  # run_polling() would call these two hooks
         await self.app.start()
@@ -66,7 +66,28 @@ class World:
     def buyer(self, name: str = "李雷", language: str = "zh-hans") -> FakeUser:
         return self.fake.add_user(name, language_code=language, started=True)
 
+    def _track_processing(self, app: Application) -> None:
+        """Records when the bot has finished with each update (handlers and error handler)."""
+        original = app.process_update
+
+        async def process_update(update: object) -> None:
+            try:
+                await original(update)
+            finally:
+                update_id = getattr(update, "update_id", None)
+                if update_id is not None:
+                    self.processed.add(update_id)
+                    self.fake.notify()  # wakes wait_for
+
+        app.process_update = process_update  # type: ignore[method-assign]
+
     async def settle(self, quiet: float = 0.1) -> None:
+        """Waits until the bot has finished every update people sent, then for `quiet` s."""
+        await self.fake.wait_for(
+            lambda: all(u["update_id"] in self.processed for u in self.fake.updates) or None,
+            timeout=20,
+            what="the bot to finish every update",
+        )
         await self.fake.wait_idle(quiet=quiet, timeout=10)
 
     async def exchange(self, user: FakeUser, act, *, replies: int = 1) -> list[Msg]:
@@ -75,7 +96,7 @@ class World:
         act()
         if replies:
             await self.fake.wait_for_sent(user, before + replies, timeout=10)
-        await self.settle(quiet=0.2)
+        await self.settle(quiet=0.1)
         return self.fake.sent_to(user)[before:]
 
     async def say(self, user: FakeUser, text: str) -> list[Msg]:

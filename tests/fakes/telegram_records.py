@@ -174,6 +174,11 @@ class Records:
         self._event.set()
         self._event = asyncio.Event()
 
+    def notify(self) -> None:
+        """Wake wait_for() & co. after something outside the fake changed (e.g. the bot finished
+        processing an update), so predicates that read that state are checked again."""
+        self._notify()
+
     async def wait_changed(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109
         """Wait until any call or update happens; False on timeout."""
         event = self._event
