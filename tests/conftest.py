@@ -132,3 +132,25 @@ async def sessions(migrated_engine: AsyncEngine) -> SessionFactory:
 def clock() -> FakeClock:
     """Saturday 21 November 2026, 10:00 in Shanghai."""
     return FakeClock(datetime(2026, 11, 21, 2, 0, tzinfo=UTC))
+
+
+# ──────────────────────────── The real NLU server (Rasa) ────────────────────────────
+# Trained once per run (or reused when its data did not change) and served once per
+# session, for every suite that needs the real model.
+
+
+@pytest.fixture(scope="session")
+def nlu_server(tmp_path_factory: pytest.TempPathFactory):
+    from bot.nlu_model import NluServer, NluSetupError, ensure_model, free_port
+
+    log_file = tmp_path_factory.mktemp("nlu") / "rasa.log"
+    server = NluServer(ensure_model(), free_port(), log_file=log_file)
+    server.start()
+    try:
+        server.wait_ready()
+    except NluSetupError:
+        server.stop()
+        tail = log_file.read_text(errors="replace")[-4000:]
+        pytest.fail(f"the NLU server did not start; its log ends with:\n{tail}")
+    yield server
+    server.stop()

@@ -45,7 +45,7 @@ class FakeRasa:
 
 
 @asynccontextmanager
-async def serve_fake_rasa(rasa: FakeRasa) -> AsyncIterator[FakeRasa]:
+async def serve_fake_rasa(rasa: FakeRasa, port: int = 0) -> AsyncIterator[FakeRasa]:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = await reader.readuntil(b"\r\n\r\n")
         lines = head.decode().split("\r\n")
@@ -64,9 +64,10 @@ async def serve_fake_rasa(rasa: FakeRasa) -> AsyncIterator[FakeRasa]:
         await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    server = await asyncio.start_server(handle, "127.0.0.1", port, reuse_address=True)
     rasa.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
     try:
         yield rasa
     finally:
         server.close()
+        await server.wait_closed()

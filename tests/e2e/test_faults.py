@@ -1,0 +1,169 @@
+"""Faults while the bot runs as its own process: nothing the buyer sent is lost."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot.nlu_model import free_port
+from bot.services.tickets import TicketService
+from storage.db import create_engine, create_session_factory
+from tests.e2e.process import BotProcess
+from tests.fakes import FakeTelegram, FakeUser, Msg
+from tests.fakes.rasa import FakeRasa, serve_fake_rasa
+
+DESCRIPTION = "京东买的耳机用了一周就没声音了"
+
+
+async def next_reply(fake: FakeTelegram, buyer: FakeUser, act, count: int = 1) -> Msg:
+    before = len(fake.sent_to(buyer))
+    act()
+    sent = await fake.wait_for_sent(buyer, before + count, timeout=30)
+    return sent[-1]
+
+
+async def tickets_of(database: str, buyer: FakeUser):
+    engine = create_engine(database)
+    try:
+        return await TicketService(create_session_factory(engine)).list_for_owner(buyer.id)
+    finally:
+        await engine.dispose()
+
+
+async def test_killed_at_every_intake_step_the_buyer_continues(
+    telegram, bot_process: BotProcess, database: str
+) -> None:
+    fake, _ = telegram
+    buyer = fake.add_user("李雷", language_code="zh-hans", started=True)
+    async with serve_fake_rasa(FakeRasa()) as rasa:
+        rasa.understands(DESCRIPTION, "product_quality", 0.91, platform="jd")
+        bot_process.env["RASA_URL"] = rasa.url
+
+        async def restart() -> None:
+            bot_process.kill()
+            await bot_process.start()
+
+        await bot_process.start()
+        question = await next_reply(fake, buyer, lambda: fake.send_text(buyer, DESCRIPTION))
+        steps = [
+            lambda q: fake.press_button(buyer, q, "✅ 对"),
+            lambda q: fake.press_button(buyer, q, "✅ 京东"),
+            lambda q: fake.send_text(buyer, "4012345678901234567"),
+            lambda q: fake.send_text(buyer, "数码专营店"),
+            lambda q: fake.press_button(buyer, q, "退款"),
+            lambda q: fake.send_photo(buyer, caption="没声音"),
+            lambda q: fake.press_button(buyer, q, "✅ 完成"),
+            lambda q: fake.press_button(buyer, q, "✅ 提交"),
+        ]
+        for step in steps:
+            await restart()
+            question = await next_reply(fake, buyer, lambda step=step, q=question: step(q))
+        assert "投诉已提交" in question.content
+        await bot_process.stop()
+    [ticket] = await tickets_of(database, buyer)
+    assert (ticket.category, ticket.platform, ticket.order_number, ticket.shop) == (
+        "product_quality", "jd", "4012345678901234567", "数码专营店",
+    )  # fmt: skip
+    assert bot_process.starts == len(steps) + 1
+
+
+async def test_nlu_away_and_back_mid_conversation(telegram, bot_process: BotProcess) -> None:
+    fake, _ = telegram
+    buyer = fake.add_user("李雷", language_code="zh-hans", started=True)
+    port = free_port()
+    bot_process.env["RASA_URL"] = f"http://127.0.0.1:{port}"
+    rasa = FakeRasa()
+    rasa.understands(DESCRIPTION, "product_quality", 0.91)
+    async with serve_fake_rasa(rasa, port):
+        await bot_process.start()
+        first = await next_reply(fake, buyer, lambda: fake.send_text(buyer, DESCRIPTION))
+        assert "商品质量问题" in first.content
+        await next_reply(fake, buyer, lambda: fake.send_command(buyer, "cancel"))
+    away = await next_reply(fake, buyer, lambda: fake.send_text(buyer, DESCRIPTION))
+    assert "自动识别暂时不可用" in away.content and len(away.buttons) >= 12
+    await next_reply(fake, buyer, lambda: fake.send_command(buyer, "cancel"))
+    async with serve_fake_rasa(rasa, port):
+        back = await next_reply(fake, buyer, lambda: fake.send_text(buyer, DESCRIPTION))
+        assert "我理解为" in back.content
+        await bot_process.stop()
+    assert "NLU server unavailable" in bot_process.log()
+
+
+async def test_bot_api_429_and_5xx_are_retried_without_duplicates(
+    telegram, bot_process: BotProcess, database: str
+) -> None:
+    fake, _ = telegram
+    buyer = fake.add_user("李雷", language_code="zh-hans", started=True)
+    async with serve_fake_rasa(FakeRasa()) as rasa:
+        bot_process.env["RASA_URL"] = rasa.url
+        await bot_process.start()
+        question = await next_reply(fake, buyer, lambda: fake.send_text(buyer, "东西坏了"))
+        question = await next_reply(
+            fake, buyer, lambda: fake.press_button(buyer, question, "商品质量问题")
+        )
+        for _ in range(4):
+            question = await next_reply(
+                fake, buyer, lambda q=question: fake.press_button(buyer, q, "跳过")
+            )
+        summary = await next_reply(
+            fake, buyer, lambda: fake.press_button(buyer, question, "✅ 完成")
+        )
+        fake.fail_next("sendMessage", 2, status=429, retry_after=1)
+        fake.fail_next("editMessageReplyMarkup", 2, status=502)
+        filed = await next_reply(fake, buyer, lambda: fake.press_button(buyer, summary, "✅ 提交"))
+        assert "投诉已提交" in filed.content
+        await bot_process.stop()
+    assert len(await tickets_of(database, buyer)) == 1
+    assert [c.ok for c in fake.calls_of("sendMessage")].count(False) == 2
+
+
+async def test_a_locked_database_asks_to_retry_and_keeps_the_draft(
+    telegram, bot_process: BotProcess, database: str
+) -> None:
+    fake, _ = telegram
+    buyer = fake.add_user("李雷", language_code="zh-hans", started=True)
+    path = database.removeprefix("sqlite+aiosqlite:///")
+    async with serve_fake_rasa(FakeRasa()) as rasa:
+        bot_process.env.update(RASA_URL=rasa.url, DATABASE_BUSY_TIMEOUT_SECONDS="0.5")
+        await bot_process.start()
+        question = await next_reply(fake, buyer, lambda: fake.send_text(buyer, "东西坏了"))
+        lock = sqlite3.connect(path, isolation_level=None)
+        lock.execute("BEGIN EXCLUSIVE")
+        try:
+            busy = await next_reply(
+                fake, buyer, lambda: fake.press_button(buyer, question, "商品质量问题")
+            )
+            assert "系统正忙" in busy.content
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+        retried = await next_reply(
+            fake, buyer, lambda: fake.press_button(buyer, question, "商品质量问题")
+        )
+        assert "哪个平台" in retried.content
+        await bot_process.stop()
+
+
+async def test_webhook_mode_with_a_kill_loses_nothing(
+    telegram, bot_process: BotProcess, database: str
+) -> None:
+    fake, _ = telegram
+    buyer = fake.add_user("Anna", language_code="en", started=True)
+    port = free_port()
+    bot_process.env.update(
+        WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+        WEBHOOK_SECRET="s3cret-token",
+    )
+    async with serve_fake_rasa(FakeRasa()) as rasa:
+        bot_process.env["RASA_URL"] = rasa.url
+        await bot_process.start(ready_method="setWebhook")
+        hello = await next_reply(fake, buyer, lambda: fake.send_command(buyer, "start"), count=2)
+        assert "Just type your problem" in hello.content
+        bot_process.kill()
+        before = len(fake.sent_to(buyer))
+        fake.send_command(buyer, "help")  # arrives while the bot is down
+        await bot_process.start(ready_method="setWebhook")
+        sent = await fake.wait_for_sent(buyer, before + 1, timeout=30)
+        assert "What I can do for you" in sent[-1].content
+        await bot_process.stop()
