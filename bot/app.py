@@ -82,7 +82,11 @@ def build_application(
         .context_types(CONTEXT_TYPES)
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW))
         .concurrent_updates(PerChatUpdateProcessor())
-        .rate_limiter(AIORateLimiter(max_retries=5))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.telegram_max_messages_per_second, max_retries=5
+            )
+        )
         .post_init(_starter(settings, clock))
         .post_shutdown(_stop)
     )
@@ -123,11 +127,20 @@ def _register_handlers(application: Application, settings: Settings) -> None:
     for name in agent_commands.AGENT_COMMANDS:
         application.add_handler(CommandHandler(name, agent_commands.from_outside, filters=PRIVATE))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, buyer_commands.unknown))
+    # Whatever is left (an empty text, a kind of message Telegram adds later) is answered too.
+    application.add_handler(
+        MessageHandler(
+            PRIVATE & filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL,
+            buyer_messages.on_unsupported,
+        )
+    )
     # The agents' group: commands, then everything else an agent writes (service messages
     # such as "topic created" are not agents' words and are left alone).
     for name, callback in agent_commands.COMMANDS.items():
         application.add_handler(CommandHandler(name, callback, filters=GROUPS))
     application.add_handler(CommandHandler("stats", agent_stats.stats))
+    group_command = GROUPS & filters.COMMAND & filters.UpdateType.MESSAGE
+    application.add_handler(MessageHandler(group_command, agent_commands.unknown))
     application.add_handler(
         MessageHandler(
             GROUPS & ~filters.COMMAND & ~filters.StatusUpdate.ALL & filters.UpdateType.MESSAGE,

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_secret: SecretStr | None = None
+    telegram_max_messages_per_second: float = 30.0
 
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str | None = None
