@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -122,7 +123,8 @@ class NluClient:
         """Rasa's own answer (FAQ, small talk) in the person's language."""
         try:
             slot = [{"event": "slot", "name": "language", "value": language}]
-            events = await self._http.post(f"/conversations/{sender}/tracker/events", json=slot)
+            path = f"/conversations/{quote(sender, safe='')}/tracker/events"
+            events = await self._http.post(path, json=slot)
             events.raise_for_status()
             response = await self._http.post(
                 "/webhooks/rest/webhook", json={"sender": sender, "message": text}
