@@ -44,10 +44,17 @@ class NluPaths:
         return self.venv / "bin" / "rasa"
 
 
+# In nlu/ but not read by training: alternative pipelines to compare, the server's channels.
+NOT_TRAINING_INPUTS = (Path("nlu/pipelines"), CREDENTIALS)
+
+
 def training_inputs(project_dir: Path = PROJECT_DIR) -> Iterator[Path]:
     """Every file whose change calls for a new model, in a stable order."""
+    excluded = [project_dir / path for path in NOT_TRAINING_INPUTS]
     for data in DATA_PATHS:
-        yield from sorted(p for p in (project_dir / data).rglob("*") if p.is_file())
+        for path in sorted(p for p in (project_dir / data).rglob("*") if p.is_file()):
+            if not any(path == e or e in path.parents for e in excluded):
+                yield path
     yield project_dir / DOMAIN
 
 

@@ -81,6 +81,10 @@ async def answer_step(
 async def free_text(update: Update, context: Context, language: str, text: str) -> None:
     """Without a complaint in progress: answers questions, or starts or routes a complaint."""
     svc, user = services(context), update.effective_user
+    replied = await to_replied_ticket(update, context)
+    if replied is not None:
+        await answer(update, context, await deliver_followup(context, replied, language))
+        return
     number = TICKET_NUMBER.search(text)
     if number and len(text) <= len(number.group(0)) + 12:
         await answer(
@@ -131,14 +135,23 @@ async def rasa_reply(
 
 async def route(update: Update, context: Context) -> AddedToTicket | AskWhichTicket | None:
     """A reply to one of a ticket's messages goes to that ticket; anything else is routed."""
+    replied = await to_replied_ticket(update, context)
+    if replied is not None:
+        return replied
+    pending = pending_of(update.effective_message)
+    return await services(context).followups.route(update.effective_user.id, pending)
+
+
+async def to_replied_ticket(update: Update, context: Context) -> AddedToTicket | None:
+    """Adds a reply to one of the buyer's ticket messages to that ticket, whatever it says."""
     svc, message = services(context), update.effective_message
-    pending = pending_of(message)
     reply = message.reply_to_message
-    if reply is not None:
-        ticket = await svc.tickets.find_ticket_by_message(message.chat_id, reply.message_id)
-        if ticket is not None and ticket.owner_id == update.effective_user.id:
-            return await svc.followups.add_to(ticket.owner_id, ticket.number, pending)
-    return await svc.followups.route(update.effective_user.id, pending)
+    if reply is None:
+        return None
+    ticket = await svc.tickets.find_ticket_by_message(message.chat_id, reply.message_id)
+    if ticket is None or ticket.owner_id != update.effective_user.id:
+        return None
+    return await svc.followups.add_to(ticket.owner_id, ticket.number, pending_of(message))
 
 
 def evidence_of(message: Message) -> Evidence | None:
@@ -237,7 +250,10 @@ async def album_ack(context: Context) -> None:
 async def on_unsupported(update: Update, context: Context) -> None:
     """Stickers, voice, locations, contacts, polls: says what the bot can take instead."""
     language = await buyer_language(update, context)
-    await answer(update, context, Reply(t(language, "common.unsupported_message")))
+    message = update.effective_message
+    empty = message is not None and message.text is not None  # a text, but with nothing in it
+    key = "common.empty_text" if empty else "common.unsupported_message"
+    await answer(update, context, Reply(t(language, key)))
 
 
 async def on_edited(update: Update, context: Context) -> None:
