@@ -22,19 +22,25 @@ find_python311() {
     return 1
 }
 
+runs_python310() {
+    "$1" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1
+}
+
 find_python310() {
+    # A pyenv shim named python3.10 may exist and still fail, so each candidate must run.
     local candidate prefix
     for candidate in "${PYTHON310:-}" python3.10; do
-        [[ -n "$candidate" ]] && command -v "$candidate" >/dev/null 2>&1 && {
+        [[ -n "$candidate" ]] && command -v "$candidate" >/dev/null 2>&1 &&
+            runs_python310 "$(command -v "$candidate")" && {
             command -v "$candidate"
             return 0
         }
     done
     if command -v pyenv >/dev/null 2>&1 && prefix=$(pyenv prefix 3.10 2>/dev/null); then
-        [[ -x "$prefix/bin/python3.10" ]] && { echo "$prefix/bin/python3.10"; return 0; }
+        runs_python310 "$prefix/bin/python3.10" && { echo "$prefix/bin/python3.10"; return 0; }
     fi
     for candidate in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.10*/bin/python3.10; do
-        [[ -x "$candidate" ]] && { echo "$candidate"; return 0; }
+        runs_python310 "$candidate" && { echo "$candidate"; return 0; }
     done
     return 1
 }
