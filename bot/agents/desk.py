@@ -18,8 +18,10 @@ from telegram import (
     InputMediaPhoto,
     InputMediaVideo,
     Message,
+    MessageId,
     ReplyParameters,
 )
+from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.agents.card import CardFacts, card_keyboard, card_text, topic_name
@@ -31,6 +33,7 @@ from bot.services.records import AttachmentRecord, GroupRecord, TicketRecord
 from bot.services.tickets import TicketService
 from bot.texts import t
 from bot.views.aftercare import rating_keyboard, rating_text
+from bot.views.reply import shown_length
 from bot.views.status import next_step
 from storage.lifecycle import TicketStatus
 from storage.models import AttachmentKind, AuthorKind
@@ -187,16 +190,16 @@ class AgentDesk:
         for row_id, pending in items:
             try:
                 if pending.evidence is not None:
-                    caption = header + (f"\n{escape(pending.text)}" if pending.text else "")
-                    sent = await self.bot.copy_message(
-                        ticket.group_chat_id, pending.chat_id, pending.message_id,
-                        caption=caption, **self._where(ticket),
-                    )  # fmt: skip
-                else:
-                    text = f"{header}\n{escape(pending.text or '')}"
-                    sent = await self.bot.send_message(
-                        ticket.group_chat_id, text, **self._where(ticket)
+                    source = (pending.chat_id, pending.message_id)
+                    sent = await self._copy_headed(
+                        ticket.group_chat_id, header, pending.text, source, **self._where(ticket)
                     )
+                else:
+                    text = escape(pending.text or "")
+                    sent = await self._send_headed(
+                        ticket.group_chat_id, header, f"{header}\n{text}", text,
+                        **self._where(ticket),
+                    )  # fmt: skip
             except TelegramError as error:
                 log.warning("Could not relay a buyer message of %s: %s", ticket.number, error)
                 continue
@@ -215,21 +218,37 @@ class AgentDesk:
             group_message_id=message.message_id,
         )
         try:
+            head = t(language, "notify.agent_reply_file", number=ticket.number)
             if message.text:
                 body = t(language, "notify.agent_reply", number=ticket.number, text=escape(text))
-                sent = await self.bot.send_message(ticket.owner_id, body)
+                sent = await self._send_headed(ticket.owner_id, head, body, escape(text))
             else:
-                caption = t(language, "notify.agent_reply_file", number=ticket.number)
-                if message.caption:
-                    caption += f"\n{escape(message.caption)}"
-                sent = await self.bot.copy_message(
-                    ticket.owner_id, message.chat_id, message.message_id, caption=caption
-                )
+                source = (message.chat_id, message.message_id)
+                sent = await self._copy_headed(ticket.owner_id, head, message.caption, source)
         except TelegramError as error:
             await self.report_undelivered(ticket, error)
             return False
         await self.tickets.place_message(row.id, buyer=(ticket.owner_id, sent.message_id))
         return True
+
+    async def _send_headed(self, chat_id: int, head: str, body: str, rest: str, **where) -> Message:
+        """`body`: `head` with a person's text; when too long for one message, `head` goes
+        first on its own and then `rest`, the text alone (nothing is cut)."""
+        if shown_length(body) > MessageLimit.MAX_TEXT_LENGTH:
+            await self.bot.send_message(chat_id, head, **where)
+            body = rest
+        return await self.bot.send_message(chat_id, body, **where)
+
+    async def _copy_headed(
+        self, chat_id: int, head: str, caption: str | None, source: tuple[int, int], **where
+    ) -> MessageId:
+        """A copy of a file captioned `head` and its own caption; when both do not fit in a
+        caption, `head` goes first as a message and the copy keeps its caption unchanged."""
+        full: str | None = head + (f"\n{escape(caption)}" if caption else "")
+        if shown_length(full) > MessageLimit.CAPTION_LENGTH:
+            await self.bot.send_message(chat_id, head, **where)
+            full = None  # without a new caption, Telegram keeps the original one
+        return await self.bot.copy_message(chat_id, *source, caption=full, **where)
 
     async def send_answer(
         self, ticket: TicketRecord, text: str, command: Message, agent_id: int

@@ -68,6 +68,12 @@ async def unlink(update: Update, context: Context) -> None:
         await _reply(update, t(_lang(context), "agent.unlinked"))
 
 
+def _text_after_command(message: Message | None) -> str:
+    """What follows the command, line breaks kept (context.args splits it into words)."""
+    parts = (message.text or "").split(maxsplit=1) if message is not None else []
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
 async def _ticket_here(update: Update, context: Context) -> TicketRecord | None:
     """The ticket the command is about, or a hint when it is about none (or not allowed)."""
     svc, message = services(context), update.effective_message
@@ -154,7 +160,7 @@ async def note(update: Update, context: Context) -> None:
     ticket = await _ticket_here(update, context)
     if ticket is None:
         return
-    text = " ".join(context.args or []).strip()
+    text = _text_after_command(update.effective_message)
     if not text:
         await _reply(update, t(_lang(context), "agent.note_empty"))
         return
@@ -206,7 +212,7 @@ async def decide(update: Update, context: Context, action: str) -> None:
     ticket = await _ticket_here(update, context)
     if ticket is None or update.effective_user is None:
         return
-    explanation = " ".join(context.args or []).strip()
+    explanation = _text_after_command(update.effective_message)
     if not explanation:
         await svc_prompt(update, context, ticket, action)
         return
@@ -247,6 +253,18 @@ async def apply_decision(
         await _reply(update, t(_lang(context), "agent.invalid_transition", status=status))
         return False
     return True
+
+
+async def unknown(update: Update, context: Context) -> None:
+    """A command the agents' group does not have (a buyer's, say): lists the ones it has."""
+    svc, chat, message = services(context), update.effective_chat, update.effective_message
+    group = await svc.groups.active()
+    if group is None or chat is None or message is None or chat.id != group.chat_id:
+        return  # a group that is not linked: the bot stays out of its conversation
+    _, _, addressee = (message.text or "/").split(maxsplit=1)[0].partition("@")
+    if addressee and addressee.lower() != (context.bot.username or "").lower():
+        return  # meant for another bot in the group
+    await _reply(update, t(_lang(context), "agent.unknown_command"))
 
 
 async def from_outside(update: Update, context: Context) -> None:

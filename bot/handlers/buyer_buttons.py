@@ -18,7 +18,7 @@ from bot.handlers.relay import deliver_followup
 from bot.services.followups import NotHeld
 from bot.services.intake import Prompt, StaleButton
 from bot.services.intake_draft import Step
-from bot.texts import t
+from bot.texts import LANGUAGES, t
 from bot.views.intake import edit_menu, render_prompt
 from bot.views.reply import Reply
 from storage.errors import DomainError, TicketNotFound
@@ -31,6 +31,10 @@ async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     language = await buyer_language(update, context)
+    if query.message is None or query.message.chat.id != update.effective_user.id:
+        # A buyer's buttons act only in their own private chat; the answer would go elsewhere.
+        await query.answer(t(language, "common.not_your_button"), show_alert=True)
+        return
     data = decode(query.data)
     if data is None:
         await query.answer(t(language, "common.stale_button"), show_alert=True)
@@ -60,6 +64,8 @@ async def dispatch(
         text = faq_answer(value, language)
         return [Reply(escape(text), main_menu(language))] if text else [faq_menu(language)]
     if action == "lang":
+        if value not in LANGUAGES:
+            raise StaleButton(value)
         await set_language(update, context, value)
         return []
     if action == "show":

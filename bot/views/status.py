@@ -15,6 +15,7 @@ from bot.views.reply import Reply
 from storage.lifecycle import TicketStatus
 
 LATEST_CHARS = 300
+NUMBER_SHOWN_CHARS = 32  # a ticket number has 16; anything longer is not one
 
 _DUE = {
     TicketStatus.NEW: "accept_due_at",
@@ -82,4 +83,7 @@ def render_ticket_detail(
 
 
 def render_not_found(number: str, language: str) -> Reply:
+    """Says the number is unknown; a very long "number" is shortened so the answer fits."""
+    if len(number) > NUMBER_SHOWN_CHARS:
+        number = number[:NUMBER_SHOWN_CHARS] + "…"
     return Reply(t(language, "status_reply.not_found", number=escape(number)))
