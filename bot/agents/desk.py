@@ -273,11 +273,22 @@ class AgentDesk:
         await self.tickets.place_message(row.id, buyer=(ticket.owner_id, sent.message_id))
         return True
 
-    async def tell_buyer(self, ticket: TicketRecord, text: str, **markup) -> bool:
-        """A message of the service to the buyer, recorded as the ticket's latest news."""
+    async def tell_buyer(
+        self, ticket: TicketRecord, text: str, *, then: str | None = None, **markup
+    ) -> bool:
+        """A message of the service to the buyer, recorded as the ticket's latest news.
+
+        `then` (with the buttons in `markup`) follows in the same message when it fits,
+        otherwise in a message of its own: nothing is cut, and the buttons come last.
+        """
         await self.tickets.add_message(ticket.number, author_kind=AuthorKind.SYSTEM, text=text)
+        parts = [text] if then is None else [f"{text}\n\n{then}"]
+        if then is not None and shown_length(parts[0]) > MessageLimit.MAX_TEXT_LENGTH:
+            parts = [*_chunks(text), then]
         try:
-            await self.bot.send_message(ticket.owner_id, text, **markup)
+            for part in parts[:-1]:
+                await self.bot.send_message(ticket.owner_id, part)
+            await self.bot.send_message(ticket.owner_id, parts[-1], **markup)
         except TelegramError as error:
             await self.report_undelivered(ticket, error)
             return False
@@ -318,8 +329,10 @@ class AgentDesk:
             resolved = ticket.status is TicketStatus.RESOLVED
             key = "notify.resolution" if resolved else "notify.rejection"
             text = t(language, key, number=ticket.number, text=escape(explanation or ""))
-            text += "\n\n" + t(language, "rating.ask")
-            markup = {"reply_markup": rating_keyboard(ticket.number)}
+            markup = {
+                "then": t(language, "rating.ask"),
+                "reply_markup": rating_keyboard(ticket.number),
+            }
         else:
             text = t(
                 language,
@@ -359,6 +372,22 @@ class AgentDesk:
                 )
             }
         return {}
+
+
+def _chunks(html: str, limit: int = MessageLimit.MAX_TEXT_LENGTH - 96) -> list[str]:
+    """Splits escaped text into parts Telegram accepts: at line breaks where it can (the
+    decision texts have their tags on the first lines only), never inside an entity."""
+    parts = []
+    while len(html) > limit:
+        cut = html.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = limit
+            entity = html.rfind("&", cut - 10, cut)
+            if entity != -1 and ";" not in html[entity:cut]:
+                cut = entity
+        parts.append(html[:cut])
+        html = html[cut:].lstrip("\n")
+    return [*parts, html] if html else parts
 
 
 def _albums(attachments: list[AttachmentRecord]) -> list[list[AttachmentRecord]]:

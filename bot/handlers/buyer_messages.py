@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html import escape
+from pathlib import PurePosixPath
 
 from telegram import Message, Update
 from telegram.ext import Job
@@ -208,11 +209,21 @@ async def on_media(update: Update, context: Context) -> None:
         return
     result = await svc.intake.add_evidence(update.effective_user.id, item)
     if result.refused is not None:
-        await answer(update, context, render_evidence_refusal(result.refused, item.kind, language))
+        await answer(
+            update,
+            context,
+            render_evidence_refusal(result.refused, type_label(item, language), language),
+        )
     elif item.media_group_id:
         schedule_album_ack(context, message.chat_id, item.media_group_id, language)
     else:
         await answer(update, context, render_evidence_count(result.draft, language))
+
+
+def type_label(item: Evidence, language: str) -> str:
+    """How to name a refused file's type: its extension, else its MIME type, else its kind."""
+    suffix = PurePosixPath(item.file_name or "").suffix
+    return suffix or item.mime_type or t(language, f"kind.{item.kind.value}")
 
 
 async def free_media(update: Update, context: Context, language: str) -> None:

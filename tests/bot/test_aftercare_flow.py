@@ -98,3 +98,15 @@ async def test_unrated_decisions_close_by_themselves(desk: Desk) -> None:
     await run_job(desk, jobs.close_stale_tickets)
     assert (await desk.ticket()).status is TicketStatus.CLOSED
     assert "已自动结案" in desk.fake.sent_to(desk.buyer)[-1].content
+
+
+async def test_a_long_explanation_arrives_whole_with_the_rating_buttons_last(desk: Desk) -> None:
+    explanation = "经核实商家确实发错了货并同意退款。" * 240  # about 4,000 characters
+    assert len(explanation) > 4000
+    await resolve(desk, explanation)
+    await desk.fake.wait_for(lambda: desk.fake.sent_to(desk.buyer)[-1].buttons, timeout=10)
+    received = "".join((m.content or "") for m in desk.fake.sent_to(desk.buyer)[-4:])
+    assert received.count("经核实商家确实发错了货并同意退款。") == 240
+    last = desk.fake.sent_to(desk.buyer)[-1]
+    assert "请打分" in last.content and len(last.buttons) == 5
+    assert "未能送达" not in texts(await desk.thread())

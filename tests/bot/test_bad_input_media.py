@@ -29,21 +29,26 @@ def video_note(world: World, buyer) -> dict:
 
 
 EXE = b"MZ\x90\x00\x03"
-UNSUPPORTED_FILES = {
-    "exe-by-name": lambda w, b: w.fake.send_document(b, EXE, file_name="发票.exe"),
-    "msdownload-mime": lambda w, b: w.fake.send_document(
-        b, EXE, file_name="发票", mime_type="application/x-msdownload"
+UNSUPPORTED_FILES = {  # how it is sent, and how the refusal names its type
+    "exe-by-name": (lambda w, b: w.fake.send_document(b, EXE, file_name="发票.exe"), ".exe"),
+    "msdownload-mime": (
+        lambda w, b: w.fake.send_document(
+            b, EXE, file_name="发票", mime_type="application/x-msdownload"
+        ),
+        "application/x-msdownload",
     ),
-    "no-mime-type": bare_document,
+    "no-mime-type": (bare_document, "文件"),
 }
 
 
-@pytest.mark.parametrize("send", UNSUPPORTED_FILES.values(), ids=UNSUPPORTED_FILES.keys())
-async def test_a_file_of_an_unsupported_type_is_refused(world: World, caplog, send) -> None:
+@pytest.mark.parametrize(
+    ("send", "named"), UNSUPPORTED_FILES.values(), ids=UNSUPPORTED_FILES.keys()
+)
+async def test_a_file_of_an_unsupported_type_is_refused(world: World, caplog, send, named) -> None:
     buyer = world.buyer()
     await walk_to(world, buyer, "evidence")
     replies = await world.exchange(buyer, lambda: send(world, buyer))
-    refusal = shown("intake.evidence_unsupported", kind="document", max_files=10, max_mb=20)
+    refusal = shown("intake.evidence_unsupported", kind=named, max_files=10, max_mb=20)
     assert [m.content for m in replies] == [refusal]
     assert (await world.services.intake.current(buyer.id)).draft.evidence == []
     nothing_broke(world, caplog)
