@@ -84,7 +84,10 @@ def build_application(
         .concurrent_updates(PerChatUpdateProcessor())
         .rate_limiter(
             AIORateLimiter(
-                overall_max_rate=settings.telegram_max_messages_per_second, max_retries=5
+                overall_max_rate=settings.telegram_max_messages_per_second,
+                group_max_rate=settings.telegram_group_messages_per_minute,
+                group_time_period=60,
+                max_retries=5,
             )
         )
         .post_init(_starter(settings, clock))

@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     webhook_port: int = 8443
     webhook_secret: SecretStr | None = None
     telegram_max_messages_per_second: float = 30.0
+    telegram_group_messages_per_minute: float = 20.0
 
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str | None = None

@@ -53,6 +53,9 @@ async def test_buyer_files_agents_answer_resolve_buyer_escalates(telegram, bot_p
         SUPPORT_CHAT_ID=str(group.id),
         ADMIN_IDS=str(supervisor.id),
         RASA_URL=f"http://127.0.0.1:{free_port()}",
+        # The journey sends about 25 requests into the group within a minute; Telegram's
+        # 20 per minute would make it wait most of a minute (the fake enforces no limit).
+        TELEGRAM_GROUP_MESSAGES_PER_MINUTE="120",
     )
     bot_process.manage_nlu = True
     await bot_process.start(timeout=300)
