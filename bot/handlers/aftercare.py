@@ -15,6 +15,7 @@ from bot.texts import t
 from bot.views.aftercare import ask_comment, rating_text, unhappy_choices, which_ticket
 from bot.views.reply import Reply
 from bot.views.status import local_time
+from storage.errors import InvalidRating
 
 NO_REASON = "—"
 
@@ -35,15 +36,19 @@ async def rate(update: Update, context: Context, number: str, score: int, langua
     return replies
 
 
-async def comment(update: Update, context: Context, text: str, language: str) -> list[Reply]:
-    """Adds the buyer's comment to their rating."""
+async def comment(update: Update, context: Context, text: str, language: str) -> list[Reply] | None:
+    """Adds the buyer's comment to their rating; None when it can no longer be one (the
+    ticket moved on), so the text is handled like any other message."""
     svc, user_id = services(context), update.effective_user.id
     number = await svc.aftercare.take_text(user_id, Step.COMMENT)
     ticket = await svc.tickets.get_for_owner(user_id, number) if number else None
     rating = await svc.tickets.rating_of(ticket.id) if ticket else None
     if ticket is None or rating is None:
-        return []
-    rated = await svc.aftercare.rate(user_id, number, rating.score, text.strip()[:1000])
+        return None
+    try:
+        rated = await svc.aftercare.rate(user_id, number, rating.score, text.strip()[:1000])
+    except InvalidRating:
+        return None
     await _show_rating(context, rated.ticket)
     return [Reply(t(language, "rating.comment_saved"))]
 
@@ -83,6 +88,7 @@ async def review_reason(update: Update, context: Context, text: str, language: s
 
 async def review(update: Update, context: Context, number: str, reason: str, language: str):
     svc, user = services(context), update.effective_user
+    await svc.aftercare.take_text(user.id, Step.COMMENT)  # no comment expected any more
     problem = await _cannot_review(context, user.id, number, language)
     if problem is not None:
         return [problem]
@@ -97,6 +103,7 @@ async def review(update: Update, context: Context, number: str, reason: str, lan
 async def escalate(update: Update, context: Context, number: str, language: str):
     """Escalates to the supervisors with a shorter deadline; points to outside channels."""
     svc, user = services(context), update.effective_user
+    await svc.aftercare.take_text(user.id, Step.COMMENT)  # no comment expected any more
     problem = await _cannot_review(context, user.id, number, language)
     if problem is not None:
         return [problem]

@@ -58,7 +58,11 @@ async def answer_step(
     elif step is Step.SHOP:
         prompt = await intake.give_shop(user_id, text)
     elif step is Step.COMMENT:
-        await answer(update, context, *await aftercare.comment(update, context, text, language))
+        replies = await aftercare.comment(update, context, text, language)
+        if replies is None:
+            await free_text(update, context, language, text)
+        else:
+            await answer(update, context, *replies)
         return
     elif step is Step.REVIEW:
         replies = await aftercare.review_reason(update, context, text, language)

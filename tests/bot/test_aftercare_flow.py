@@ -110,3 +110,16 @@ async def test_a_long_explanation_arrives_whole_with_the_rating_buttons_last(des
     last = desk.fake.sent_to(desk.buyer)[-1]
     assert "请打分" in last.content and len(last.buttons) == 5
     assert "未能送达" not in texts(await desk.thread())
+
+
+async def test_after_escalating_the_next_message_is_not_taken_as_a_comment(desk: Desk) -> None:
+    await resolve(desk)
+    decision = desk.fake.sent_to(desk.buyer)[-1]
+    replies = await desk.world.press(desk.buyer, decision, "⭐", replies=4)
+    choices = next(m for m in replies if "⬆️ 升级处理" in str(m.buttons))
+    await desk.world.press(desk.buyer, choices, "⬆️ 升级处理", replies=2)
+    desk.world.rasa.understands("进度怎么样了", "check_status", 0.95)
+    replies = await desk.world.say(desk.buyer, "进度怎么样了")
+    assert (await desk.ticket()).number in replies[-1].content
+    assert "已升级" in replies[-1].content
+    assert (await desk.world.services.tickets.rating_of((await desk.ticket()).id)).comment is None

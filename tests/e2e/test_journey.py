@@ -119,7 +119,10 @@ async def test_buyer_files_agents_answer_resolve_buyer_escalates(telegram, bot_p
         timeout=30,
         what="the buyer being asked for more",
     )
-    await j.after(group, lambda: fake.send_photo(buyer, caption="袖口特写"), thread=thread)
+    # Her answer resumes the investigation; the agent sees that in the topic before deciding.
+    await j.after(
+        group, lambda: fake.send_photo(buyer, caption="袖口特写"), thread=thread, expect="→ 调查中"
+    )
 
     # The agent resolves with an explanation, which the buyer receives in full.
     news = await j.after(
