@@ -56,14 +56,31 @@ class Buyers:
         before = len(self.fake.sent_to(user))
         started = time.perf_counter()
         act()
-        sent = await self.fake.wait_for_sent(user, before + 1, timeout=300)
+        # The question is the message with buttons; a notice may come before it.
+        question = await self.fake.wait_for(
+            lambda: next((m for m in self.fake.sent_to(user)[before:] if m.buttons), None),
+            timeout=300,
+            what=f"a question to {user.id}",
+        )
         self.latencies.append(time.perf_counter() - started)
-        return sent[-1]
+        return question
+
+    async def step_without_buttons(self, user: FakeUser, act) -> None:
+        before = len(self.fake.sent_to(user))
+        started = time.perf_counter()
+        act()
+        await self.fake.wait_for_sent(user, before + 1, timeout=300)
+        self.latencies.append(time.perf_counter() - started)
 
     async def file(self, user: FakeUser, description: str) -> None:
         fake = self.fake
         try:
             question = await self.step(user, lambda: fake.send_text(user, description))
+            if "📝 新投诉" in str(question.buttons):  # read as a question: start explicitly
+                await self.step_without_buttons(
+                    user, lambda: fake.press_button(user, question, "📝 新投诉")
+                )
+                question = await self.step(user, lambda: fake.send_text(user, description))
             labels = [b["text"] for b in question.buttons]
             choice = "✅ 对" if "✅ 对" in labels else labels[0]
             question = await self.step(user, lambda: fake.press_button(user, question, choice))
@@ -130,7 +147,10 @@ async def run(args: argparse.Namespace) -> dict:
             bot = BotProcess(fake, api_url, env, folder / "bot.log")
             await bot.start()
             buyers = Buyers(fake)
-            users = [fake.add_user(f"买家{i}", started=True) for i in range(args.buyers)]
+            users = [
+                fake.add_user(f"买家{i}", language_code="zh-hans", started=True)
+                for i in range(args.buyers)
+            ]
             texts = descriptions()
             started = time.perf_counter()
             await asyncio.gather(
