@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import secrets
 import statistics
 import sys
@@ -95,6 +96,12 @@ class Buyers:
             print(f"buyer {user.id}: {type(error).__name__}: {error}", file=sys.stderr)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_memory_mib(pid: int) -> tuple[float, float]:
     status = Path(f"/proc/{pid}/status").read_text()
     values = {
@@ -153,10 +160,13 @@ async def run(args: argparse.Namespace) -> dict:
             ]
             texts = descriptions()
             started = time.perf_counter()
+            bot_cpu, nlu_cpu = cpu_seconds(bot.process.pid), cpu_seconds(nlu.process.pid)
             await asyncio.gather(
                 *(buyers.file(u, texts[i % len(texts)]) for i, u in enumerate(users))
             )
             wall = time.perf_counter() - started
+            bot_cpu = cpu_seconds(bot.process.pid) - bot_cpu
+            nlu_cpu = cpu_seconds(nlu.process.pid) - nlu_cpu
             peak, rss = peak_memory_mib(bot.process.pid)
             await bot.stop()
         filed = await count_tickets(url)
@@ -173,6 +183,9 @@ async def run(args: argparse.Namespace) -> dict:
         "updates_per_second": round(len(latencies) / wall, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 1),
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
+        "bot_cpu_seconds": round(bot_cpu, 1),
+        "nlu_cpu_seconds": round(nlu_cpu, 1),
+        "bot_cpu_ms_per_update": round(bot_cpu * 1000 / max(len(latencies), 1), 2),
         "bot_peak_rss_mib": round(peak, 1),
         "bot_rss_mib": round(rss, 1),
         "tickets_filed": filed,
