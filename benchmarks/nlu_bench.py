@@ -1,0 +1,318 @@
+"""Times the Rasa NLU server's /model/parse one message at a time and under concurrency.
+
+    .venv/bin/python benchmarks/nlu_bench.py            # production model, trained if missing
+    .venv/bin/python benchmarks/nlu_bench.py --train-into /tmp/nlu-bench-models --json out.json
+
+The model comes from ensure_model() (the one the bot serves); `--train-into DIR` trains it afresh
+into DIR, with an empty Rasa cache, and times that. The server listens on a free loopback port
+and is stopped at the end. Messages cycle through the held-out evaluation set's texts; the
+first pass over them is also scored as the bot sees it (nlu_fallback counts as a miss).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from bot.nlu_model import NluPaths, NluServer, NluSetupError, ensure_model, free_port, model_file
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+EVALUATION_FILE = PROJECT_DIR / "tests" / "data" / "nlu_eval.yml"
+FALLBACK = "nlu_fallback"
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Latency of one run of parse requests, in milliseconds, and its throughput."""
+
+    name: str
+    count: int
+    p50_ms: float
+    p99_ms: float
+    mean_ms: float
+    max_ms: float
+    seconds: float
+    per_second: float
+    server_cpu_ms_per_message: float
+
+
+def load_examples(path: Path) -> list[tuple[str, str]]:
+    """(text, intent) pairs of a Rasa NLU YAML file; retrieval intents keep their base name."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    pairs = []
+    for block in data["nlu"]:
+        intent = block["intent"].split("/")[0]
+        for line in block["examples"].splitlines():
+            text = line.strip().removeprefix("- ").strip()
+            if text:
+                pairs.append((text, intent))
+    return pairs
+
+
+def process_tree(pid: int) -> list[int]:
+    """The process and all its descendants that are alive now."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        parents.setdefault(ppid, []).append(int(entry.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(parents.get(current, []))
+    return tree
+
+
+def memory(pid: int) -> dict[str, Any]:
+    """Peak (VmHWM) and current (VmRSS) resident memory of the server's processes, in MiB."""
+    rows = []
+    for member in process_tree(pid):
+        try:
+            status = Path(f"/proc/{member}/status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        rows.append(
+            {
+                "pid": member,
+                "name": fields.get("Name", "").strip(),
+                "peak_mib": int(fields["VmHWM"].split()[0]) / 1024,
+                "rss_mib": int(fields["VmRSS"].split()[0]) / 1024,
+            }
+        )
+    return {
+        "processes": rows,
+        "peak_mib": sum(r["peak_mib"] for r in rows),
+        "rss_mib": sum(r["rss_mib"] for r in rows),
+    }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time used so far by the server's processes."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for member in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+async def parse(client: httpx.AsyncClient, text: str) -> tuple[float, dict[str, Any]]:
+    """One POST /model/parse; returns its latency in milliseconds and the answer."""
+    started = time.perf_counter()
+    response = await client.post("/model/parse", json={"text": text})
+    elapsed = (time.perf_counter() - started) * 1000
+    response.raise_for_status()
+    return elapsed, response.json()
+
+
+def summarise(name: str, samples: list[float], seconds: float, cpu: float) -> Timing:
+    cuts = statistics.quantiles(samples, n=100)
+    return Timing(
+        name=name,
+        count=len(samples),
+        p50_ms=cuts[49],
+        p99_ms=cuts[98],
+        mean_ms=statistics.fmean(samples),
+        max_ms=max(samples),
+        seconds=seconds,
+        per_second=len(samples) / seconds,
+        server_cpu_ms_per_message=cpu * 1000 / len(samples),
+    )
+
+
+async def one_at_a_time(
+    client: httpx.AsyncClient, texts: list[str], count: int, pid: int
+) -> tuple[Timing, list[dict[str, Any]]]:
+    """Sends `count` messages one after another; also returns the answers of the first pass."""
+    samples, answers = [], []
+    cpu, started = cpu_seconds(pid), time.perf_counter()
+    for index in range(count):
+        elapsed, answer = await parse(client, texts[index % len(texts)])
+        samples.append(elapsed)
+        if index < len(texts):
+            answers.append(answer)
+    seconds, cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu
+    return summarise("one at a time", samples, seconds, cpu), answers
+
+
+async def concurrently(
+    client: httpx.AsyncClient, texts: list[str], count: int, clients: int, pid: int
+) -> Timing:
+    """Sends `count` messages from `clients` concurrent senders, each waiting for its answer."""
+    samples: list[float] = []
+    next_index = iter(range(count))
+
+    async def sender() -> None:
+        for index in next_index:
+            elapsed, _ = await parse(client, texts[index % len(texts)])
+            samples.append(elapsed)
+
+    cpu, started = cpu_seconds(pid), time.perf_counter()
+    await asyncio.gather(*(sender() for _ in range(clients)))
+    seconds, cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu
+    return summarise(f"{clients} concurrent clients", samples, seconds, cpu)
+
+
+def served_accuracy(examples: list[tuple[str, str]], answers: list[dict[str, Any]]) -> dict:
+    """How the served answers match the evaluation labels, fallback counted as a miss."""
+    predicted = [a["intent"]["name"] for a in answers]
+    right = sum(p == gold for p, (_, gold) in zip(predicted, examples, strict=True))
+    return {
+        "messages": len(examples),
+        "accuracy": right / len(examples),
+        "fallback": sum(p == FALLBACK for p in predicted),
+    }
+
+
+def obtain_model(train_into: Path | None) -> tuple[Path, float | None]:
+    """The production model and the seconds its training took (None when it was reused)."""
+    if train_into is None:
+        paths = NluPaths()
+        existed = model_file(paths).exists()
+        started = time.monotonic()
+        model = ensure_model(paths)
+        return model, None if existed else time.monotonic() - started
+    paths = NluPaths(models=train_into.resolve())
+    if paths.models == NluPaths().models.resolve():
+        raise SystemExit("--train-into must not be the project's models folder")
+    model_file(paths).unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="nlu-bench-cache-") as cache:
+        os.environ["RASA_CACHE_DIRECTORY"] = cache
+        started = time.monotonic()
+        try:
+            model = ensure_model(paths)
+        finally:
+            del os.environ["RASA_CACHE_DIRECTORY"]
+        return model, time.monotonic() - started
+
+
+async def measure(server: NluServer, args: argparse.Namespace) -> dict[str, Any]:
+    """Warms the server up, then runs the sequential and the concurrent load."""
+    assert server.process is not None
+    pid = server.process.pid
+    examples = load_examples(args.eval)
+    texts = [text for text, _ in examples]
+    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
+    async with httpx.AsyncClient(base_url=server.url, timeout=30.0, limits=limits) as client:
+        idle = memory(pid)
+        for text in texts[: args.warmup]:
+            await parse(client, text)
+        sequential, answers = await one_at_a_time(client, texts, args.messages, pid)
+        parallel = await concurrently(client, texts, args.messages, args.clients, pid)
+    return {
+        "timings": [asdict(sequential), asdict(parallel)],
+        "served": served_accuracy(examples[: len(answers)], answers),
+        "memory_after_start": idle,
+        "memory_at_end": memory(pid),
+    }
+
+
+def machine() -> dict[str, Any]:
+    meminfo = Path("/proc/meminfo").read_text().split()
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": int(meminfo[meminfo.index("MemTotal:") + 1]) / 1024**2,
+        "load_average": os.getloadavg()[0],
+    }
+
+
+def report(result: dict[str, Any]) -> None:
+    """Prints the figures as a table."""
+    trained = result["training_seconds"]
+    how = "reused" if trained is None else f"trained in {trained:.0f} s"
+    before, after = result["machine_before"], result["machine_after"]
+    print(f"\nNLU server benchmark: {Path(result['model']).name} ({how})")
+    print(
+        f"machine: {before['cores']} cores, {before['memory_gib']:.1f} GiB; "
+        f"1-min load average {before['load_average']:.2f} when the runs started, "
+        f"{after['load_average']:.2f} when they ended"
+    )
+    print(f"server ready {result['startup_seconds']:.1f} s after start (model load)")
+    print(
+        f"  {'run':24} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8} {'max ms':>8} "
+        f"{'msg/s':>7} {'cpu ms/msg':>10}"
+    )
+    for t in result["timings"]:
+        print(
+            f"  {t['name']:24} {t['count']:>5} {t['p50_ms']:>8.1f} {t['p99_ms']:>8.1f} "
+            f"{t['mean_ms']:>8.1f} {t['max_ms']:>8.1f} {t['per_second']:>7.1f} "
+            f"{t['server_cpu_ms_per_message']:>10.1f}"
+        )
+    idle, end = result["memory_after_start"], result["memory_at_end"]
+    print(
+        f"memory of the rasa process tree ({len(end['processes'])} process(es)): "
+        f"peak {end['peak_mib']:.0f} MiB (VmHWM), now {end['rss_mib']:.0f} MiB (VmRSS), "
+        f"{idle['rss_mib']:.0f} MiB right after start"
+    )
+    served = result["served"]
+    print(
+        f"served answers on the {served['messages']} evaluation texts: accuracy "
+        f"{served['accuracy']:.3f}, {served['fallback']} answered nlu_fallback"
+    )
+
+
+def main() -> None:
+    """Parses the options, gets the model, serves it and measures it."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=1_000, help="messages per run")
+    parser.add_argument("--clients", type=int, default=8, help="senders in the concurrent run")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed messages first")
+    parser.add_argument("--eval", type=Path, default=EVALUATION_FILE, help="texts to send")
+    parser.add_argument("--train-into", type=Path, help="train afresh into this models folder")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+    if args.messages < 100 or args.clients < 1:
+        parser.error("--messages must be at least 100 and --clients at least 1")
+
+    model, training_seconds = obtain_model(args.train_into)
+    with tempfile.TemporaryDirectory(prefix="nlu-bench-") as folder:
+        server = NluServer(model, free_port(), log_file=Path(folder) / "rasa.log")
+        started = time.monotonic()
+        server.start()
+        try:
+            server.wait_ready()
+            startup_seconds = time.monotonic() - started
+            machine_before = machine()
+            measured = asyncio.run(measure(server, args))
+        except NluSetupError:
+            print((Path(folder) / "rasa.log").read_text(errors="replace")[-3000:])
+            raise
+        finally:
+            server.stop()
+    result = {
+        "model": str(model),
+        "training_seconds": training_seconds,
+        "startup_seconds": startup_seconds,
+        "machine_before": machine_before,
+        "machine_after": machine(),
+        **measured,
+    }
+    report(result)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
