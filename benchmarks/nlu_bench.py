@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 
 from bot.nlu_model import NluPaths, NluServer, NluSetupError, ensure_model, free_port, model_file
+from tests.nlu.scoring import load_examples
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 EVALUATION_FILE = PROJECT_DIR / "tests" / "data" / "nlu_eval.yml"
@@ -45,19 +45,6 @@ class Timing:
     seconds: float
     per_second: float
     server_cpu_ms_per_message: float
-
-
-def load_examples(path: Path) -> list[tuple[str, str]]:
-    """(text, intent) pairs of a Rasa NLU YAML file; retrieval intents keep their base name."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    pairs = []
-    for block in data["nlu"]:
-        intent = block["intent"].split("/")[0]
-        for line in block["examples"].splitlines():
-            text = line.strip().removeprefix("- ").strip()
-            if text:
-                pairs.append((text, intent))
-    return pairs
 
 
 def process_tree(pid: int) -> list[int]:

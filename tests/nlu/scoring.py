@@ -19,14 +19,14 @@ class IntentScore:
 
 
 def load_examples(path: Path) -> list[tuple[str, str]]:
-    """(text, intent) pairs from a Rasa NLU YAML file."""
+    """(text, intent) pairs from a Rasa NLU YAML file; retrieval intents keep their base name."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     pairs = []
     for block in data["nlu"]:
         for line in block["examples"].splitlines():
             text = line.strip().removeprefix("- ").strip()
             if text:
-                pairs.append((text, block["intent"]))
+                pairs.append((text, block["intent"].split("/")[0]))
     return pairs
 
 
