@@ -1,4 +1,9 @@
-"""User-facing texts in Chinese (default) and English, kept in one TOML file per language."""
+"""User-facing texts in Chinese (default) and English.
+
+Each language has a main file (`zh.toml`, `en.toml`) and may have feature files in a folder of
+its own (`zh/web.toml`, `en/web.toml`), so that features do not all edit one file. A key defined
+twice is an error, not a silent override.
+"""
 
 from __future__ import annotations
 
@@ -24,8 +29,20 @@ def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
 @cache
 def catalogue(language: str) -> dict[str, str]:
     """All texts of one language, keyed like `intake.ask_order`."""
-    path = Path(__file__).with_name(f"{language}.toml")
-    return _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
+    here = Path(__file__).parent
+    return load_texts([here / f"{language}.toml", *sorted((here / language).glob("*.toml"))])
+
+
+def load_texts(paths: list[Path]) -> dict[str, str]:
+    """The texts of several TOML files as one flat table; a key in two files is an error."""
+    merged: dict[str, str] = {}
+    for path in paths:
+        texts = _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
+        twice = merged.keys() & texts.keys()
+        if twice:
+            raise ValueError(f"{path.name} defines texts already defined: {sorted(twice)}")
+        merged.update(texts)
+    return merged
 
 
 def normalise_language(code: str | None, default: str = DEFAULT_LANGUAGE) -> str:

@@ -34,3 +34,16 @@ def test_telegram_language_codes(code, expected) -> None:
 
 def test_unknown_language_falls_back_to_chinese() -> None:
     assert t("fr", "common.button_skip") == catalogue("zh")["common.button_skip"]
+
+
+def test_feature_text_files_merge_and_a_key_defined_twice_is_refused(tmp_path):
+    from bot.texts import load_texts
+
+    main = tmp_path / "zh.toml"
+    main.write_text('[intake]\nask = "问"\n', encoding="utf-8")
+    feature = tmp_path / "web.toml"
+    feature.write_text('[web]\ntitle = "网页"\n', encoding="utf-8")
+    assert load_texts([main, feature]) == {"intake.ask": "问", "web.title": "网页"}
+    feature.write_text('[intake]\nask = "又问"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="intake.ask"):
+        load_texts([main, feature])
