@@ -24,7 +24,7 @@ from telegram import (
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.agents.card import CardFacts, card_keyboard, card_text, topic_name
+from bot.agents.card import CardFacts, card_keyboard, card_text, is_shortened, topic_name
 from bot.services.clock import Clock
 from bot.services.followups import Pending
 from bot.services.groups import AgentGroupService
@@ -94,6 +94,7 @@ class AgentDesk:
         ticket = await self.tickets.set_group_thread(
             ticket.number, chat_id=group.chat_id, topic_id=thread, card_message_id=card.message_id
         )
+        await self._post_whole_description(ticket)
         await self._post_evidence(ticket)
 
     async def post_pending_cards(self, tickets: Sequence[TicketRecord]) -> None:
@@ -133,6 +134,16 @@ class AgentDesk:
         """The buyer's rating as the card shows it; no rating, no line."""
         rating = await self.tickets.rating_of(ticket.id)
         return None if rating is None else rating_text(rating, self.language, "rating.card_line")
+
+    async def _post_whole_description(self, ticket: TicketRecord) -> None:
+        """A description longer than the card shows follows it whole, in as many messages
+        as Telegram needs."""
+        if not is_shortened(ticket):
+            return
+        count = len(ticket.description or "")
+        header = t(self.language, "agent.full_description", count=count)
+        for part in _chunks(f"{header}\n{escape(ticket.description or '')}"):
+            await self.post_in_ticket(ticket, part)
 
     async def _post_evidence(self, ticket: TicketRecord) -> None:
         attachments = [a for a in await self.tickets.list_attachments(ticket.number) if a.file_id]

@@ -57,6 +57,8 @@ async def answer_step(
         prompt = await intake.give_order(user_id, text)
     elif step is Step.SHOP:
         prompt = await intake.give_shop(user_id, text)
+    elif step is Step.CATEGORY:
+        prompt = await intake.continue_description(user_id, text)
     elif step is Step.COMMENT:
         replies = await aftercare.comment(update, context, text, language)
         if replies is None:
