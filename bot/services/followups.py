@@ -121,23 +121,6 @@ class FollowUpService:
             row.step, row.data, row.updated_at = Step.DESCRIBE.value, fresh.to_json(), self._clock()
             return "\n".join(p.text for p in held if p.text)
 
-    async def settle(self, owner_id: int) -> AddedToTicket | None:
-        """Puts held messages into the buyer's most recently active ticket (on /cancel)."""
-        async with transaction(self._sessions) as session:
-            row = await session.get(IntakeDraft, owner_id, with_for_update=True)
-            if row is None or row.step != Step.ROUTE.value:
-                return None
-            held = [Pending.from_json(p) for p in Draft.from_json(row.data).pending]
-            await session.delete(row)
-            tickets = await _open_tickets(session, owner_id) or await _all_tickets(
-                session, owner_id
-            )
-            if not tickets or not held:
-                return None
-            return AddedToTicket(
-                TicketRecord.of(tickets[0]), await self._add(session, tickets[0], held)
-            )
-
     async def _hold(
         self, session: AsyncSession, owner_id: int, pending: Pending, tickets: Sequence[Ticket]
     ) -> AskWhichTicket:
@@ -181,11 +164,6 @@ async def _open_tickets(session: AsyncSession, owner_id: int) -> Sequence[Ticket
         .order_by(Ticket.updated_at.desc())
     )
     return (await session.scalars(query)).all()
-
-
-async def _all_tickets(session: AsyncSession, owner_id: int) -> Sequence[Ticket]:
-    query = select(Ticket).where(Ticket.owner_id == owner_id).order_by(Ticket.updated_at.desc())
-    return (await session.scalars(query.limit(1))).all()
 
 
 async def _held(session: AsyncSession, owner_id: int, token: str) -> tuple[IntakeDraft, Draft]:

@@ -60,6 +60,16 @@ class Filed:
     duplicate: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    """What a cancel dropped: the question the person was at (None: there was none), the
+    number of held messages dropped with it, and the ticket a comment or reason was for."""
+
+    step: Step | None
+    held: int = 0
+    ticket_number: str | None = None
+
+
 class IntakeService:
     """Use cases of the intake; each runs in one transaction."""
 
@@ -227,6 +237,17 @@ class IntakeService:
                 return Filed(TicketRecord.of(earlier), duplicate=True)
             ticket = await self._tickets.file_in(session, _new_ticket(person_id, draft))
             return Filed(TicketRecord.of(ticket), duplicate=False)
+
+    async def cancel(self, person_id: int) -> Cancelled:
+        """Drops whatever question the person is at: an intake, messages held for "which
+        ticket?" (they join no ticket), an awaited comment or review reason."""
+        async with transaction(self._sessions) as session:
+            row = await session.get(IntakeDraft, person_id, with_for_update=True)
+            if row is None:
+                return Cancelled(None)
+            await session.delete(row)
+            draft = Draft.from_json(row.data)
+            return Cancelled(Step(row.step), len(draft.pending), draft.ticket_number)
 
     async def discard(self, person_id: int) -> bool:
         """Withdraws the draft; False when there was none."""

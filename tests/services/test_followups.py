@@ -125,16 +125,19 @@ async def test_starting_a_new_complaint_keeps_held_messages(
     assert described.draft.description == "我还想投诉另一家店\n卖家发了假货"
 
 
-async def test_cancel_puts_held_messages_into_the_latest_ticket(
-    followups: FollowUpService, tickets: TicketService, sessions: SessionFactory, clock: FakeClock
-) -> None:
+async def test_cancel_drops_held_messages_into_no_ticket(
+    followups: FollowUpService, intake: IntakeService, tickets: TicketService,
+    sessions: SessionFactory, clock: FakeClock,
+) -> None:  # fmt: skip
     await file(tickets)
     clock.advance(minutes=5)
-    latest = await file(tickets, category="billing")
+    await file(tickets, category="billing")
     await followups.route(BUYER, message(1, "补充一下"))
-    settled = await followups.settle(BUYER)
-    assert settled is not None and settled.ticket.number == latest
-    assert [m.text for m in await buyer_messages(sessions)] == ["补充一下"]
+    await followups.route(BUYER, message(2, "还有一句"))
+    cancelled = await intake.cancel(BUYER)
+    assert (cancelled.step, cancelled.held) == (Step.ROUTE, 2)
+    assert await buyer_messages(sessions) == []
+    assert await intake.current(BUYER) is None
 
 
 async def test_held_messages_never_expire(
