@@ -236,7 +236,9 @@ async def test_another_buyers_ticket_number_is_not_found(world: World, caplog, h
     assert "下一步" in replies[-1].content
 
 
-async def test_a_reply_to_a_message_of_no_ticket_asks_which_ticket(world: World, caplog) -> None:
+async def test_a_reply_to_a_message_of_no_ticket_goes_to_the_only_open_ticket(
+    world: World, caplog
+) -> None:
     buyer = world.buyer()
     summary = await walk_to(world, buyer, "summary")
     await world.press(buyer, summary, "✅ 提交")
@@ -244,14 +246,13 @@ async def test_a_reply_to_a_message_of_no_ticket_asks_which_ticket(world: World,
     help_message = (await world.command(buyer, "help"))[-1]
     act = lambda: world.fake.send_text(buyer, "补充一句", reply_to=help_message)  # noqa: E731
     replies = await world.exchange(buyer, act)
-    assert [m.content for m in replies] == [shown("followup.which_ticket")]
-    assert [b["text"] for b in replies[-1].buttons] == [
-        f"{ticket.number} · 商品质量问题",
-        shown("followup.button_new"),
-    ]
+    assert [m.content for m in replies] == [shown("followup.added_only_open", number=ticket.number)]
+    assert [b["text"] for b in replies[-1].buttons] == [shown("common.button_new_complaint")]
     nothing_broke(world, caplog)
-    replies = await world.press(buyer, replies[-1], f"{ticket.number} · 商品质量问题")
-    assert replies[-1].content == shown("followup.added", number=ticket.number)
+    assert await world.services.intake.current(buyer.id) is None
+    sent = world.fake.updates[-1]["message"]["message_id"]
+    placed = await world.services.tickets.find_ticket_by_message(buyer.id, sent)
+    assert placed is not None and placed.number == ticket.number
 
 
 async def test_a_forwarded_message_is_taken_as_the_description(world: World, caplog) -> None:
