@@ -68,6 +68,13 @@ async def test_a_ticket_with_evidence_is_merged_and_the_buyer_told_once(desk: De
     )
     assert target.number in replies[-1].content
     assert "还有包装盒" in texts(_thread(desk, await svc.tickets.get(target.number)))
+    # An agent writing in the merged ticket's thread is sent to the other one.
+    before = len(desk.fake.sent_to(desk.buyer))
+    await desk.agent_says("还在吗?", **_where(source))
+    assert desk.fake.sent_to(desk.group)[-1].content == shown(
+        "merge.write_there", number=target.number
+    )
+    assert len(desk.fake.sent_to(desk.buyer)) == before
 
 
 async def test_merge_in_english(desk: Desk) -> None:

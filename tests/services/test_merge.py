@@ -128,3 +128,17 @@ async def test_statistics_count_a_merged_complaint_once(
     assert summary.total == 1
     assert dict(summary.by_status)[TicketStatus.CLOSED] == 0
     assert dict(summary.by_category)["product_quality"] == 1
+
+
+async def test_a_buyer_message_for_the_merged_ticket_joins_the_one_it_went_into(
+    tickets: TicketService, merges: MergeService, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    from bot.services.followups import FollowUpService, Pending
+
+    followups = FollowUpService(sessions, clock)
+    target, source = await _file(tickets), await _file(tickets)
+    await merges.merge(source.number, target.number, AGENT)
+
+    added = await followups.add_to(BUYER, source.number, Pending(BUYER, 77, "还有一张图", None))
+
+    assert added.ticket.number == target.number
