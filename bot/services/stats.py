@@ -3,6 +3,8 @@
 A window of N days is N calendar days in the service's timezone, today included: on
 Saturday 21 November at 10:00, the last 7 days run from Sunday 15 November 00:00 until now.
 Every figure is about the tickets *filed* in the window, whatever happened to them later.
+A ticket merged into another (/merge) is left out of every figure: the complaint counts once,
+as the ticket it went into. The CSV export still lists it (status closed).
 
 The SLA figures judge each ticket against its current due times (a reopen or an escalation
 starts them again), at the moment the statistics are asked for:
