@@ -128,7 +128,7 @@ class AgentDesk:
             person = await self.people.get_or_create(ticket.assignee_id)
             assignee = person.display_name or str(ticket.assignee_id)
         rating = await self.rating_line(ticket)
-        facts = CardFacts(len(evidence), assignee, rating)
+        facts = CardFacts(len(evidence), assignee, rating, assignee_id=ticket.assignee_id)
         return card_text(ticket, facts, self.language, self.timezone, self.clock())
 
     async def rating_line(self, ticket: TicketRecord) -> str | None:
