@@ -14,7 +14,8 @@ python=${PYTHON:-python3}
     exit 1
 }
 scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
+[[ -e build ]] && keep_build=1 || keep_build=0  # pip builds the project in ./build
+trap 'rm -rf "$scratch"; [[ $keep_build == 1 ]] || rm -rf build' EXIT
 say "Resolving pyproject.toml's dependencies (with the dev extra) in a fresh environment"
 "$python" -m venv "$scratch/venv"
 "$scratch/venv/bin/python" -m pip install --quiet --upgrade pip
