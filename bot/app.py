@@ -25,6 +25,7 @@ from bot.context import CONTEXT_TYPES, BotData, Context, Services
 from bot.flood import FloodGuard
 from bot.handlers import (
     agent_buttons,
+    agent_category,
     agent_commands,
     agent_messages,
     agent_stats,
@@ -37,6 +38,7 @@ from bot.handlers import (
 from bot.nlu import NluClient
 from bot.services.aftercare import AftercareService
 from bot.services.clock import Clock, utc_now
+from bot.services.corrections import CorrectionService
 from bot.services.followups import FollowUpService
 from bot.services.groups import AgentGroupService
 from bot.services.intake import IntakeService
@@ -154,6 +156,9 @@ def _register_handlers(application: Application, settings: Settings) -> None:
     application.add_handler(
         CallbackQueryHandler(agent_buttons.on_card_button, pattern=agent_buttons.PATTERN)
     )
+    application.add_handler(
+        CallbackQueryHandler(agent_category.on_category_button, pattern=agent_category.PATTERN)
+    )
     application.add_handler(CallbackQueryHandler(buyer_buttons.on_button))
     application.add_error_handler(errors.on_error)
 
@@ -199,6 +204,7 @@ def _starter(settings: Settings, clock: Clock):
             aftercare=AftercareService(sessions, tickets, clock, settings.auto_close_days),
             sla=SlaWatch(sessions, clock, timedelta(hours=settings.sla_reminder_hours)),
             stats=StatsService(sessions, clock, settings.timezone),
+            corrections=CorrectionService(sessions, clock),
         )
         await jobs.link_configured_group(application)
         if application.job_queue is not None:

@@ -11,6 +11,7 @@ from bot.agents.desk import AgentDesk
 from bot.nlu import NluClient
 from bot.services.aftercare import AftercareService
 from bot.services.clock import Clock
+from bot.services.corrections import CorrectionService
 from bot.services.followups import FollowUpService
 from bot.services.groups import AgentGroupService
 from bot.services.intake import IntakeService
@@ -40,6 +41,7 @@ class Services:
     aftercare: AftercareService
     sla: SlaWatch
     stats: StatsService
+    corrections: CorrectionService
 
 
 class BotData:

@@ -15,6 +15,7 @@ from bot.views.status import local_time
 from storage.lifecycle import TicketStatus
 
 AGENT_ACTION = "agent"
+CATEGORY_ACTION = "agcat"  # the category list (bot/agents/recategorise.py)
 CARD_DESCRIPTION_CHARS = 2500
 TOPIC_NAME_CHARS = 128
 ACTIONS = ("claim", "accept", "investigate", "ask", "resolve", "reject")
@@ -90,8 +91,15 @@ def card_keyboard(ticket: TicketRecord, language: str) -> InlineKeyboardMarkup:
         [
             [press("claim"), press("accept"), press("investigate")],
             [press("ask"), press("resolve"), press("reject")],
+            [change_category_button(ticket, language)],
         ]
     )
+
+
+def change_category_button(ticket: TicketRecord, language: str) -> InlineKeyboardButton:
+    """Opens the category list in place of the card's buttons."""
+    data = ButtonData(CATEGORY_ACTION, "open", ticket.number).encode()
+    return InlineKeyboardButton(t(language, "corrections.button_change"), callback_data=data)
 
 
 def topic_name(ticket: TicketRecord, language: str) -> str:

@@ -352,4 +352,6 @@ def _new_ticket(person_id: int, draft: Draft) -> NewTicket:
         description=draft.description,
         evidence=list(draft.evidence),
         intake_token=draft.token,
+        model_category=draft.model_guess,
+        model_confidence=draft.model_confidence,
     )
