@@ -60,6 +60,8 @@ def card_text(
         if ticket.category_confidence is not None
         else t(language, "agent.confidence_none")
     )
+    if ticket.category_corrected_at is not None:  # that confidence was the model's category's
+        confidence = _corrected(ticket, language)
     outcome = ticket.desired_resolution
     return t(
         language,
@@ -80,6 +82,16 @@ def card_text(
         rating=facts.rating or "",
         description=escape(description) or not_given,
     )
+
+
+def _corrected(ticket: TicketRecord, language: str) -> str:
+    if ticket.model_category is None:
+        return t(language, "corrections.card_corrected")
+    try:
+        guess = t(language, f"category.{ticket.model_category}")
+    except KeyError:
+        guess = ticket.model_category
+    return t(language, "corrections.card_corrected_from", guess=escape(guess))
 
 
 def card_keyboard(ticket: TicketRecord, language: str) -> InlineKeyboardMarkup:

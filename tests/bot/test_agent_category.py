@@ -31,7 +31,8 @@ async def test_a_new_category_reaches_card_topic_and_stats_not_the_buyer(desk: D
     ticket = await desk.ticket()
     assert ticket.category == "counterfeit" and ticket.model_category is None  # fake NLU: none
     card = await desk.card()
-    assert "类别:假冒伪劣" in card.content and "🏷 更改类别" in [b["text"] for b in card.buttons]
+    assert "类别:假冒伪劣(模型置信度 客服已更正)" in card.content
+    assert "🏷 更改类别" in [b["text"] for b in card.buttons]
     assert "🏷 类别:商品质量问题 → 假冒伪劣(由 王客服 更改)" in texts(await desk.thread())
     if desk.group.is_forum:
         topic = desk.fake.chat(desk.group).topics[ticket.group_topic_id]
@@ -83,3 +84,22 @@ async def test_the_category_list_in_english(desk: Desk) -> None:
     thread = texts(await desk.thread())
     assert "🏷 Category: Product quality → Counterfeit (changed by 王客服)" in thread
     assert "Category: Counterfeit" in (await desk.card()).content
+
+
+async def test_a_corrected_card_names_the_models_first_guess(desk: Desk) -> None:
+    from dataclasses import replace
+
+    from bot.agents.card import CardFacts, card_text
+
+    ticket = replace(
+        await desk.ticket(),
+        category="refund_return",
+        model_category="delivery",
+        category_confidence=0.91,
+        category_corrected_at=desk.world.clock(),
+    )
+    facts = CardFacts(evidence_count=0, assignee=None)
+    zh = card_text(ticket, facts, "zh", "Asia/Shanghai", desk.world.clock())
+    assert "类别:退款退货 / 售后(模型置信度 客服已更正;模型首选:物流 / 未收到货)" in zh
+    en = card_text(ticket, facts, "en", "Asia/Shanghai", desk.world.clock())
+    assert "corrected by an agent; the model's first guess: Delivery" in en and "91%" not in en
