@@ -35,6 +35,9 @@ async def on_category_button(update: Update, context: Context) -> None:
         log.warning("Refused category button %r from user %s", query.data, update.effective_user.id)
         await query.answer(t(language, "agent.not_agent"), show_alert=True)
         return
+    if ticket.merged_into is not None:  # closed into another ticket: its category is that one's
+        await query.answer(t(language, "common.stale_button"), show_alert=True)
+        return
     if data.value in (recategorise.OPEN, recategorise.BACK):
         opening = data.value == recategorise.OPEN
         keyboard = (recategorise.category_keyboard if opening else card_keyboard)(ticket, language)

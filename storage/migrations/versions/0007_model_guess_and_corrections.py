@@ -5,7 +5,7 @@ model's proposal, so their first guess is known: it is their category. The other
 chosen by the buyer, and the model's guess was not kept; it stays unknown (NULL).
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0009 (main had 0009 after 0003 when this was merged; the integrator may chain anew)
 Create Date: 2026-12-01
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0003"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
