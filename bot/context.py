@@ -9,6 +9,7 @@ from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot.agents.desk import AgentDesk
 from bot.nlu import NluClient
+from bot.outbox.worker import OutboxWorker
 from bot.services.aftercare import AftercareService
 from bot.services.clock import Clock
 from bot.services.followups import FollowUpService
@@ -20,6 +21,7 @@ from bot.services.sla_watch import SlaWatch
 from bot.services.stats import StatsService
 from bot.services.tickets import TicketService
 from bot.settings import Settings
+from storage.locks import Locks
 
 
 @dataclass
@@ -40,6 +42,8 @@ class Services:
     aftercare: AftercareService
     sla: SlaWatch
     stats: StatsService
+    locks: Locks
+    outbox_worker: OutboxWorker
 
 
 class BotData:
