@@ -67,7 +67,8 @@ async def test_the_pending_cards_job_never_posts_a_second_card(world: World) -> 
     world.fake.press_button(buyer, summary, "✅ 提交")
     await world.fake.wait_for_sent(buyer, before + 1, timeout=10)
     [ticket] = await world.services.tickets.list_for_owner(buyer.id)
-    await world.fake.wait_for(lambda: cards_of(world.fake, group, ticket.number) or None, timeout=10)
+    posted = lambda: cards_of(world.fake, group, ticket.number) or None  # noqa: E731
+    await world.fake.wait_for(posted, timeout=10)
     context = SimpleNamespace(bot_data=world.app.bot_data, bot=world.app.bot)
     for _ in range(3):  # the job comes round while the first card's answer is held back
         await jobs.post_pending_cards(context)

@@ -89,6 +89,7 @@ async def _to_summary(fake: FakeTelegram, buyer):
 
 
 async def _until(condition, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+    """Polls: the fake notifies its waiters only once a held answer is released."""
     async with asyncio.timeout(timeout):
-        while not condition():
+        while not condition():  # noqa: ASYNC110
             await asyncio.sleep(0.05)

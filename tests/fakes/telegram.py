@@ -417,7 +417,8 @@ class FakeTelegram(BotMethods, PeopleActions, MediaActions, Records, UpdateQueue
 
     async def _hold(self, method: str, params: dict) -> None:
         for key, chat_id, hold in list(self._holds):
-            if key != method or (chat_id is not None and str(params.get("chat_id")) != str(chat_id)):
+            elsewhere = chat_id is not None and str(params.get("chat_id")) != str(chat_id)
+            if key != method or elsewhere:
                 continue
             if isinstance(hold, asyncio.Event):
                 await hold.wait()
