@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute
 from telegram import Update
 from telegram.ext import Application
 
+from bot.handlers.recovery import interrupted_handler
 from bot.http.server import HttpServer, build_app, webhook_route
 from bot.inbox.dispatcher import InboxDispatcher
 from bot.inbox.polling import poll
@@ -52,7 +53,9 @@ async def _serve(application, settings: Settings, extra_routes, stop: asyncio.Ev
             await application.post_init(application)
         services = application.bot_data.services
         store = InboxStore(create_session_factory(services.engine))
-        dispatcher = InboxDispatcher(application, store, services.locks)
+        dispatcher = InboxDispatcher(
+            application, store, services.locks, interrupted=interrupted_handler(application)
+        )
         await application.start()
         tasks = [asyncio.create_task(_sweep(dispatcher), name="inbox sweep")]
         server = None

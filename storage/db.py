@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.sql.dml import Insert
 
-from storage.effects import mark_done_with
+from storage.effects import mark_effects_with
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -60,17 +60,17 @@ async def transaction(
 ) -> AsyncIterator[AsyncSession]:
     """One use case's transaction: commits on success, rolls back on any error.
 
-    While an update is handled, the first transaction that changes anything also marks the
-    update done in the inbox (storage/effects.py); `effect=False` for bookkeeping."""
+    While an update is handled, the first transaction that changes anything also stamps the
+    update's effects in the inbox (storage/effects.py); `effect=False` for bookkeeping."""
     marked = None
     async with sessions() as session, session.begin():
         if read_only:
             await session.connection(execution_options={READ_ONLY: True})
         yield session
         if not read_only and effect:
-            marked = await mark_done_with(session)
+            marked = await mark_effects_with(session)
     if marked is not None:
-        marked.done = True
+        marked.effects = True
 
 
 def dialect_insert(session: AsyncSession) -> Callable[..., Insert]:

@@ -1,12 +1,14 @@
-"""An update is marked done with its first effect, so no effect ever happens twice.
+"""What a crash in the middle of handling an update leaves, and how a restart goes on.
 
-While the inbox dispatcher hands an update to the handlers it sets `handling(update_id)`.
-The first effect marks the update done in the inbox: either the first transaction of the
-handlers that changes a row (`transaction()` in storage/db.py calls `mark_done_with`, in
-that same transaction), or, for a handler that only answers, the first Bot API call that
-shows something (bot/telegram_request.py calls `before_visible_effect` just before it).
-A process killed before the first effect re-runs the update from the start on its next
-start (nothing has happened yet); one killed after it never applies the update twice.
+While the inbox dispatcher hands an update to the handlers it sets `handling(...)`. The
+first transaction of the handlers that changes a row also stamps the update's `effects_at`
+in that same transaction (`transaction()` in storage/db.py calls `mark_effects_with`); the
+first Bot API call that shows something stamps `done_at` just before it goes out
+(bot/telegram_request.py calls `before_visible_effect`). So after a crash:
+- neither stamp: nothing happened yet, and the update is handled again from the start;
+- `effects_at` only: its changes are in the database but nothing was shown; it is not
+  handled again (that would apply it twice) but the person is shown where they are;
+- `done_at`: it is never handled again.
 Bookkeeping that is not the update's effect (recording a person on first contact) opts out
 with `transaction(..., effect=False)`.
 """
@@ -31,8 +33,9 @@ WROTE = "complaint_desk_wrote"
 @dataclass
 class Handling:
     update_id: int
-    mark: Callable[[], Awaitable[None]] | None = None  # marks the update done on its own
-    done: bool = False
+    mark_done: Callable[[], Awaitable[None]] | None = None
+    effects: bool = False  # effects_at stamped and committed
+    done: bool = False  # done_at stamped and committed
 
 
 _current: ContextVar[Handling | None] = ContextVar("complaint_desk_update", default=None)
@@ -40,10 +43,10 @@ _current: ContextVar[Handling | None] = ContextVar("complaint_desk_update", defa
 
 @contextmanager
 def handling(
-    update_id: int, mark: Callable[[], Awaitable[None]] | None = None
+    update_id: int, mark_done: Callable[[], Awaitable[None]] | None = None
 ) -> Iterator[Handling]:
-    """Marks the code inside as the handling of `update_id`; `mark` marks it done."""
-    state = Handling(update_id, mark)
+    """Marks the code inside as the handling of `update_id`; `mark_done` stamps done_at."""
+    state = Handling(update_id, mark_done)
     token = _current.set(state)
     try:
         yield state
@@ -51,19 +54,19 @@ def handling(
         _current.reset(token)
 
 
-async def mark_done_with(session: AsyncSession) -> Handling | None:
-    """In the caller's transaction: the update being handled is done, if this transaction
-    changed anything and the update was not marked yet. Returns what to confirm after commit."""
+async def mark_effects_with(session: AsyncSession) -> Handling | None:
+    """In the caller's transaction: the update being handled has changed something, if this
+    transaction did and nothing before it had. Returns what to confirm after commit."""
     state = _current.get()
-    if state is None or state.done:
+    if state is None or state.effects or state.done:
         return None
     await session.flush()
     if not session.sync_session.info.pop(WROTE, False):
         return None
     await session.execute(
         update(InboxUpdate)
-        .where(InboxUpdate.update_id == state.update_id, InboxUpdate.done_at.is_(None))
-        .values(done_at=datetime.now(UTC))
+        .where(InboxUpdate.update_id == state.update_id, InboxUpdate.effects_at.is_(None))
+        .values(effects_at=datetime.now(UTC))
     )
     return state
 
@@ -71,9 +74,9 @@ async def mark_done_with(session: AsyncSession) -> Handling | None:
 async def before_visible_effect() -> None:
     """Just before the handlers show something to someone: the update is done from now."""
     state = _current.get()
-    if state is None or state.done or state.mark is None:
+    if state is None or state.done or state.mark_done is None:
         return
-    await state.mark()
+    await state.mark_done()
     state.done = True
 
 

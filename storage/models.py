@@ -356,7 +356,8 @@ class InboxUpdate(Base):
     payload: Mapped[dict[str, Any]]
     received_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
-    done_at: Mapped[datetime | None]
+    effects_at: Mapped[datetime | None]  # its first change to the database, committed
+    done_at: Mapped[datetime | None]  # shown (or nothing to show): never handled again
 
 
 class OutboxMessage(Base):

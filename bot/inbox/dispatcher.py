@@ -34,9 +34,11 @@ class InboxDispatcher:
         *,
         max_concurrent_chats: int = 64,
         handle: Callable[[Update], Awaitable[None]] | None = None,
+        interrupted: Callable[[Update], Awaitable[None]] | None = None,
     ) -> None:
         self._application, self._store, self._locks = application, store, locks
         self._handle = handle or application.process_update
+        self._interrupted = interrupted or _nothing_to_show
         self._slots = asyncio.Semaphore(max_concurrent_chats)
         self._draining: dict[int, asyncio.Task] = {}
         self._again: set[int] = set()
@@ -84,15 +86,27 @@ class InboxDispatcher:
                 await self._handle_one(stored)
 
     async def _handle_one(self, stored: StoredUpdate) -> None:
-        await self._store.started(stored.update_id)
         update = Update.de_json(stored.payload, self._application.bot)
+        if stored.interrupted:  # applied before a crash, never shown: not applied twice
+            await self._resume_interrupted(update)
+            await self._store.done(stored.update_id)
+            return
+        await self._store.started(stored.update_id)
         with handling(stored.update_id, partial(self._store.done, stored.update_id)) as state:
             try:
                 await self._handle(update)
             except Exception:  # handlers' errors reach the error handler; this is a last guard
                 log.exception("Update %s failed outside the handlers", stored.update_id)
-        if not state.done:  # the handlers changed nothing: done now
+        if not state.done:  # nothing shown (or nothing to show): done now
             await self._store.done(stored.update_id)
+
+    async def _resume_interrupted(self, update: Update) -> None:
+        log.warning("Update %s was applied before a crash; showing where things stand",
+                    update.update_id)  # fmt: skip
+        try:
+            await self._interrupted(update)
+        except Exception:
+            log.exception("Could not show where update %s left things", update.update_id)
 
     async def aclose(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Lets the updates being handled finish (for `timeout` s), then cancels the rest."""
@@ -104,3 +118,7 @@ class InboxDispatcher:
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def _nothing_to_show(_update: Update) -> None:
+    """Without a channel's own resumption, an interrupted update is only logged."""

@@ -18,6 +18,7 @@ class StoredUpdate:
     update_id: int
     chat_key: int
     payload: dict[str, Any]
+    interrupted: bool = False  # its effects are committed, but nothing was shown
 
 
 class InboxStore:
@@ -43,7 +44,10 @@ class InboxStore:
     async def pending_of(self, chat: int, limit: int = 50) -> Sequence[StoredUpdate]:
         """The chat's updates not done yet, oldest first."""
         query = (
-            select(InboxUpdate.update_id, InboxUpdate.chat_key, InboxUpdate.payload)
+            select(
+                InboxUpdate.update_id, InboxUpdate.chat_key, InboxUpdate.payload,
+                InboxUpdate.effects_at.is_not(None),
+            )  # fmt: skip
             .where(InboxUpdate.done_at.is_(None), InboxUpdate.chat_key == chat)
             .order_by(InboxUpdate.update_id)
             .limit(limit)
