@@ -57,6 +57,8 @@ async def _serve(application, settings: Settings, extra_routes, stop: asyncio.Ev
             application, store, services.locks, interrupted=interrupted_handler(application)
         )
         await application.start()
+        await dispatcher.resume()  # what the last run left, before anything new comes in
+        await dispatcher.settle()
         tasks = [asyncio.create_task(_sweep(dispatcher), name="inbox sweep")]
         server = None
         if settings.webhook_url:
@@ -64,7 +66,6 @@ async def _serve(application, settings: Settings, extra_routes, stop: asyncio.Ev
             tasks.append(server.task)
         else:
             tasks.append(asyncio.create_task(_poll(application, store, dispatcher), name="poll"))
-        await dispatcher.resume()
         waiter = asyncio.create_task(stop.wait())
         finished, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
         for task in finished:

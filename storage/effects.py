@@ -1,14 +1,15 @@
 """What a crash in the middle of handling an update leaves, and how a restart goes on.
 
 While the inbox dispatcher hands an update to the handlers it sets `handling(...)`. The
-first transaction of the handlers that changes a row also stamps the update's `effects_at`
-in that same transaction (`transaction()` in storage/db.py calls `mark_effects_with`); the
-first Bot API call that shows something stamps `done_at` just before it goes out
-(bot/telegram_request.py calls `before_visible_effect`). So after a crash:
-- neither stamp: nothing happened yet, and the update is handled again from the start;
-- `effects_at` only: its changes are in the database but nothing was shown; it is not
-  handled again (that would apply it twice) but the person is shown where they are;
-- `done_at`: it is never handled again.
+update's `effects_at` is stamped by its first effect: the first transaction of the handlers
+that changes a row (in that same transaction: `transaction()` in storage/db.py calls
+`mark_effects_with`), or the first Bot API call that shows something (just before it goes
+out: bot/telegram_request.py calls `before_visible_effect`). `done_at` is stamped when the
+handlers have finished. So after a crash:
+- no `effects_at`: nothing happened yet; the update is handled again from the start;
+- `effects_at` without `done_at`: it is not handled again (that would apply it twice); the
+  person is shown where things stand instead (bot/handlers/recovery.py);
+- `done_at`: it is never touched again.
 Bookkeeping that is not the update's effect (recording a person on first contact) opts out
 with `transaction(..., effect=False)`.
 """
@@ -33,9 +34,8 @@ WROTE = "complaint_desk_wrote"
 @dataclass
 class Handling:
     update_id: int
-    mark_done: Callable[[], Awaitable[None]] | None = None
+    mark_effects: Callable[[], Awaitable[None]] | None = None  # stamps effects_at on its own
     effects: bool = False  # effects_at stamped and committed
-    done: bool = False  # done_at stamped and committed
 
 
 _current: ContextVar[Handling | None] = ContextVar("complaint_desk_update", default=None)
@@ -43,10 +43,10 @@ _current: ContextVar[Handling | None] = ContextVar("complaint_desk_update", defa
 
 @contextmanager
 def handling(
-    update_id: int, mark_done: Callable[[], Awaitable[None]] | None = None
+    update_id: int, mark_effects: Callable[[], Awaitable[None]] | None = None
 ) -> Iterator[Handling]:
-    """Marks the code inside as the handling of `update_id`; `mark_done` stamps done_at."""
-    state = Handling(update_id, mark_done)
+    """Marks the code inside as the handling of `update_id`."""
+    state = Handling(update_id, mark_effects)
     token = _current.set(state)
     try:
         yield state
@@ -58,7 +58,7 @@ async def mark_effects_with(session: AsyncSession) -> Handling | None:
     """In the caller's transaction: the update being handled has changed something, if this
     transaction did and nothing before it had. Returns what to confirm after commit."""
     state = _current.get()
-    if state is None or state.effects or state.done:
+    if state is None or state.effects:
         return None
     await session.flush()
     if not session.sync_session.info.pop(WROTE, False):
@@ -72,12 +72,12 @@ async def mark_effects_with(session: AsyncSession) -> Handling | None:
 
 
 async def before_visible_effect() -> None:
-    """Just before the handlers show something to someone: the update is done from now."""
+    """Just before the handlers show something to someone: the update has had an effect."""
     state = _current.get()
-    if state is None or state.done or state.mark_done is None:
+    if state is None or state.effects or state.mark_effects is None:
         return
-    await state.mark_done()
-    state.done = True
+    await state.mark_effects()
+    state.effects = True
 
 
 @event.listens_for(Session, "after_flush")

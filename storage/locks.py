@@ -21,13 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 class Locks:
     """`try_hold(name)`: held by this process or not at all; never waits for another."""
 
-    def __init__(self, engine: AsyncEngine, *, scope: str = "", pool_size: int = 20) -> None:
+    def __init__(self, engine: AsyncEngine, *, scope: str = "", pool_size: int = 5) -> None:
         self._local: set[str] = set()
         self._scope = scope
         self._engine: AsyncEngine | None = None
         if engine.dialect.name == "postgresql":
             self._engine = create_async_engine(
-                engine.url, pool_size=pool_size, max_overflow=200,
+                engine.url, pool_size=pool_size, max_overflow=60,
                 connect_args={"server_settings": {"application_name": "complaint-desk-locks"}},
             )  # fmt: skip
 

@@ -356,8 +356,8 @@ class InboxUpdate(Base):
     payload: Mapped[dict[str, Any]]
     received_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
-    effects_at: Mapped[datetime | None]  # its first change to the database, committed
-    done_at: Mapped[datetime | None]  # shown (or nothing to show): never handled again
+    effects_at: Mapped[datetime | None]  # its first change or first answer (storage/effects.py)
+    done_at: Mapped[datetime | None]  # handled to the end
 
 
 class OutboxMessage(Base):

@@ -98,9 +98,7 @@ class AgentDesk:
         if ticket.group_chat_id is None:
             return None
         try:
-            return await self.bot.send_message(
-                ticket.group_chat_id, text, **where_in_group(ticket)
-            )
+            return await self.bot.send_message(ticket.group_chat_id, text, **where_in_group(ticket))
         except TelegramError as error:
             log.warning("Could not ask in the thread of %s: %s", ticket.number, error)
             return None

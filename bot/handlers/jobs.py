@@ -96,6 +96,7 @@ async def close_stale_tickets(context: Context) -> None:
 
 def exclusive(callback):
     """The job run by one process at a time: with PostgreSQL, whichever holds its lock."""
+
     @wraps(callback)
     async def run(context: Context) -> None:
         async with context.bot_data.services.locks.try_hold(job_lock(callback.__name__)) as held:

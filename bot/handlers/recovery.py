@@ -1,5 +1,9 @@
-"""After a crash: a buyer whose message was applied but never answered is shown where
-they are, so nobody is left waiting for an answer that died with the process."""
+"""After a crash: a buyer whose update had taken effect when the process died is shown
+where things stand, so nobody is left waiting for an answer that died with the process.
+
+A button press is handled again: every buyer button carries its step's token, so a press
+that was applied is refused as stale, and Submit gives the number of the ticket it filed.
+Then the question the buyer is at, if any, is asked again."""
 
 from __future__ import annotations
 
@@ -18,6 +22,8 @@ def interrupted_handler(application: Application):
         if chat is None or user is None or chat.type != ChatType.PRIVATE:
             return  # in the agents' group, what happened is visible on the card and topic
         services = application.bot_data.services
+        if update.callback_query is not None:
+            await application.process_update(update)
         prompt = await services.intake.current(user.id)
         if prompt is None or prompt.step not in QUESTIONS:
             return

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.ext import Application
 
@@ -58,6 +59,13 @@ class InboxDispatcher:
         """Drains every chat with an update not done (on start, and now and then)."""
         self.notify(await self._store.pending_chats())
 
+    async def settle(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """Waits (at most `timeout` s) until no chat is being drained: on start, the updates
+        left by the last run are finished before new ones are taken in."""
+        tasks = list(self._draining.values())
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
+
     async def _drain(self, chat: int) -> None:
         try:
             async with self._slots:
@@ -87,18 +95,29 @@ class InboxDispatcher:
 
     async def _handle_one(self, stored: StoredUpdate) -> None:
         update = Update.de_json(stored.payload, self._application.bot)
-        if stored.interrupted:  # applied before a crash, never shown: not applied twice
+        if stored.interrupted:  # had effects before a crash: not applied twice
             await self._resume_interrupted(update)
             await self._store.done(stored.update_id)
             return
         await self._store.started(stored.update_id)
-        with handling(stored.update_id, partial(self._store.done, stored.update_id)) as state:
+        with handling(stored.update_id, partial(self._store.had_effects, stored.update_id)):
             try:
                 await self._handle(update)
             except Exception:  # handlers' errors reach the error handler; this is a last guard
                 log.exception("Update %s failed outside the handlers", stored.update_id)
-        if not state.done:  # nothing shown (or nothing to show): done now
-            await self._store.done(stored.update_id)
+        await self._done(stored.update_id)
+
+    async def _done(self, update_id: int) -> None:
+        """Stamps done_at, waiting out a database that is busy for a moment: an update left
+        without it would look interrupted to the next start."""
+        for delay in (0.2, 0.5, 1, 2, 5, 10):
+            try:
+                return await self._store.done(update_id)
+            except SQLAlchemyError as error:
+                log.warning("Could not mark update %s done (%s); again in %s s",
+                            update_id, type(error).__name__, delay)  # fmt: skip
+                await asyncio.sleep(delay)
+        await self._store.done(update_id)
 
     async def _resume_interrupted(self, update: Update) -> None:
         log.warning("Update %s was applied before a crash; showing where things stand",

@@ -45,7 +45,9 @@ class InboxStore:
         """The chat's updates not done yet, oldest first."""
         query = (
             select(
-                InboxUpdate.update_id, InboxUpdate.chat_key, InboxUpdate.payload,
+                InboxUpdate.update_id,
+                InboxUpdate.chat_key,
+                InboxUpdate.payload,
                 InboxUpdate.effects_at.is_not(None),
             )  # fmt: skip
             .where(InboxUpdate.done_at.is_(None), InboxUpdate.chat_key == chat)
@@ -72,6 +74,15 @@ class InboxStore:
                 update(InboxUpdate)
                 .where(InboxUpdate.update_id == update_id)
                 .values(attempts=InboxUpdate.attempts + 1)
+            )
+
+    async def had_effects(self, update_id: int) -> None:
+        """The update has shown something (storage/effects.py)."""
+        async with transaction(self._sessions) as session:
+            await session.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.update_id == update_id, InboxUpdate.effects_at.is_(None))
+                .values(effects_at=self._clock())
             )
 
     async def done(self, update_id: int) -> None:

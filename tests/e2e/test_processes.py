@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 from pathlib import Path
 
-import aiohttp
 import pytest
-from aiohttp import web
 from sqlalchemy import select
 
 from bot.nlu_model import free_port
@@ -17,6 +14,7 @@ from storage.migrate import upgrade_database
 from storage.models import InboxUpdate
 from tests.conftest import postgres_schema
 from tests.e2e.process import BotProcess
+from tests.e2e.proxy import RoundRobin
 from tests.fakes import FakeTelegram, FakeUser, Msg
 from tests.fakes.rasa import FakeRasa, serve_fake_rasa
 
@@ -24,40 +22,6 @@ pytestmark = pytest.mark.postgres
 
 BUYERS = 6
 FOLLOW_UPS = 5
-
-
-class RoundRobin:
-    """Telegram's webhook POSTs, passed to the bots in turn; a bot that is down gets 502."""
-
-    def __init__(self, ports: list[int]) -> None:
-        self._next = itertools.cycle(ports)
-        self.port = free_port()
-        self.session: aiohttp.ClientSession | None = None
-
-    async def handle(self, request: web.Request) -> web.Response:
-        port = next(self._next)
-        headers = {k: v for k, v in request.headers.items() if k.lower().startswith("x-telegram")}
-        try:
-            async with self.session.post(
-                f"http://127.0.0.1:{port}{request.path}", data=await request.read(),
-                headers={**headers, "Content-Type": "application/json"},
-            ) as answer:  # fmt: skip
-                return web.Response(status=answer.status, body=await answer.read())
-        except aiohttp.ClientError:
-            return web.Response(status=502)
-
-    async def __aenter__(self) -> RoundRobin:
-        self.session = aiohttp.ClientSession()
-        app = web.Application()
-        app.router.add_post("/telegram", self.handle)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-        return self
-
-    async def __aexit__(self, *_) -> None:
-        await self._runner.cleanup()
-        await self.session.close()
 
 
 async def next_question(fake: FakeTelegram, buyer: FakeUser, act) -> Msg:
@@ -69,7 +33,11 @@ async def next_question(fake: FakeTelegram, buyer: FakeUser, act) -> Msg:
     )  # fmt: skip
 
 
-async def file_and_follow_up(fake: FakeTelegram, buyer: FakeUser, filed: asyncio.Event) -> None:
+async def file_and_follow_up(
+    fake: FakeTelegram, buyer: FakeUser, filed: asyncio.Event, group, agent: FakeUser
+) -> None:
+    """Files a complaint step by step; an agent asks in its topic; the buyer answers by
+    replying to the agent's message five times in quick succession."""
     question = await next_question(fake, buyer, lambda: fake.send_text(buyer, "东西坏了"))
     question = await next_question(
         fake, buyer, lambda: fake.press_button(buyer, question, "商品质量问题")
@@ -85,15 +53,26 @@ async def file_and_follow_up(fake: FakeTelegram, buyer: FakeUser, filed: asyncio
         fake, buyer, lambda: fake.press_button(buyer, summary, "✅ 提交")
     )
     filed.set()
+    number = "TS-" + submitted.content.split("TS-")[1][:13]
+    card = await fake.wait_for(
+        lambda: next((m for m in fake.sent_to(group) if m.buttons and number in m.content), None),
+        timeout=90, what=f"the card of {number}",
+    )  # fmt: skip
+    fake.send_text(agent, f"请补充说明 {number}", chat=group, thread_id=card.thread_id)
+    asked = await fake.wait_for(
+        lambda: next((m for m in fake.sent_to(buyer) if "请补充说明" in (m.content or "")), None),
+        timeout=90, what=f"the agent's question to {buyer.id}",
+    )  # fmt: skip
     for i in range(FOLLOW_UPS):  # quickly, one after the other, without waiting for answers
-        fake.send_text(buyer, f"补充{buyer.id}-{i}", reply_to=submitted.id)
+        fake.send_text(buyer, f"补充{buyer.id}-{i}", reply_to=asked.id)
 
 
 async def test_three_processes_one_killed_mid_load(
     tmp_path: Path, telegram: tuple[FakeTelegram, str]
 ) -> None:
     fake, base_url = telegram
-    group = fake.add_group("客服中心", is_forum=True)
+    agent = fake.add_user("王客服")
+    group = fake.add_group("客服中心", is_forum=True, members={agent: "member"})
     ports = [free_port() for _ in range(3)]
     async with postgres_schema("e2e_procs") as database, RoundRobin(ports) as proxy:
         await upgrade_database(database)
@@ -119,29 +98,33 @@ async def test_three_processes_one_killed_mid_load(
                 )  # fmt: skip
                 for i, port in enumerate(ports)
             ]
-            for bot in bots:
-                await bot.start(ready_method="setWebhook")
-            buyers = [
-                fake.add_user(f"买家{i}", language_code="zh-hans", started=True)
-                for i in range(BUYERS)
-            ]
-            filed = [asyncio.Event() for _ in buyers]
-            load = [
-                asyncio.create_task(file_and_follow_up(fake, b, e))
-                for b, e in zip(buyers, filed, strict=True)
-            ]
-            await asyncio.wait_for(filed[BUYERS // 2].wait(), timeout=120)
-            bots[1].kill()  # in the middle of the load, with updates of every kind in flight
-            await asyncio.gather(*load)
-            expected = BUYERS * FOLLOW_UPS
-            await fake.wait_for(
-                lambda: len([m for m in fake.sent_to(group) if "补充" in (m.content or "")])
-                >= expected or None,
-                timeout=120, what="every follow-up relayed to the group",
-            )  # fmt: skip
-            await asyncio.sleep(2.0)  # anything doubled would show by now
-            for bot in (bots[0], bots[2]):
-                await bot.stop()
+            try:
+                for bot in bots:
+                    await bot.start(ready_method="setWebhook")
+                buyers = [
+                    fake.add_user(f"买家{i}", language_code="zh-hans", started=True)
+                    for i in range(BUYERS)
+                ]
+                filed = [asyncio.Event() for _ in buyers]
+                load = [
+                    asyncio.create_task(file_and_follow_up(fake, b, e, group, agent))
+                    for b, e in zip(buyers, filed, strict=True)
+                ]
+                await asyncio.wait_for(filed[BUYERS // 2].wait(), timeout=120)
+                bots[1].kill()  # in the middle of the load, with updates of every kind in flight
+                await asyncio.gather(*load)
+                expected = BUYERS * FOLLOW_UPS
+                await fake.wait_for(
+                    lambda: len([m for m in fake.sent_to(group) if "补充" in (m.content or "")])
+                    >= expected or None,
+                    timeout=120, what="every follow-up relayed to the group",
+                )  # fmt: skip
+                await asyncio.sleep(2.0)  # anything doubled would show by now
+                for bot in (bots[0], bots[2]):
+                    await bot.stop()
+            finally:
+                for bot in bots:
+                    bot.kill()  # those still running after a failure
         rows = await _inbox(database)
     assert rows and all(row.done_at is not None for row in rows)
     in_group = fake.sent_to(group)
@@ -151,6 +134,8 @@ async def test_three_processes_one_killed_mid_load(
         numbers = {m.content.split("TS-")[1][:13] for m in answers if "投诉已提交" in m.content}
         [number] = numbers
         cards = [m for m in in_group if m.buttons and f"TS-{number}" in (m.content or "")]
+        asked = [m for m in answers if "请补充说明" in (m.content or "")]
+        assert len(asked) == 1
         assert len(cards) == 1, f"{len(cards)} cards for TS-{number}"
         relayed = [
             m.content.split("\n")[-1] for m in in_group if f"补充{buyer.id}-" in (m.content or "")
