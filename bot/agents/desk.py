@@ -27,7 +27,7 @@ from bot.services.records import GroupRecord, TicketRecord
 from bot.services.tickets import TicketService
 from bot.texts import t
 from bot.views.aftercare import rating_keyboard
-from bot.views.reply import shown_length
+from bot.views.reply import plain_text, shown_length
 from bot.views.status import next_step
 from storage.lifecycle import TicketStatus
 from storage.models import AuthorKind
@@ -162,12 +162,15 @@ class AgentDesk:
     async def tell_buyer(
         self, ticket: TicketRecord, text: str, *, then: str | None = None, **markup
     ) -> bool:
-        """A message of the service to the buyer, recorded as the ticket's latest news.
+        """A message of the service to the buyer, recorded (as the plain text the buyer reads,
+        so that it is escaped once when shown again) as the ticket's latest news.
 
         `then` (with the buttons in `markup`) follows in the same message when it fits,
         otherwise in a message of its own: nothing is cut, and the buttons come last.
         """
-        await self.tickets.add_message(ticket.number, author_kind=AuthorKind.SYSTEM, text=text)
+        await self.tickets.add_message(
+            ticket.number, author_kind=AuthorKind.SYSTEM, text=plain_text(text)
+        )
         parts = [text] if then is None else [f"{text}\n\n{then}"]
         if then is not None and shown_length(parts[0]) > MessageLimit.MAX_TEXT_LENGTH:
             parts = [*chunks(text), then]

@@ -12,8 +12,15 @@ from typing import Any
 from telegram import Bot, Message
 from telegram.error import BadRequest
 
-from bot.agents.card import CardFacts, card_keyboard, card_text, topic_name
-from bot.agents.sending import albums, copy_headed, input_media, send_headed, where_in_group
+from bot.agents.card import CardFacts, card_keyboard, card_text, is_shortened, topic_name
+from bot.agents.sending import (
+    albums,
+    chunks,
+    copy_headed,
+    input_media,
+    send_headed,
+    where_in_group,
+)
 from bot.services.clock import Clock
 from bot.services.followups import Pending
 from bot.services.groups import AgentGroupService
@@ -46,7 +53,8 @@ class CardWriter:
         if ticket.assignee_id is not None:
             person = await self.people.get_or_create(ticket.assignee_id)
             assignee = person.display_name or str(ticket.assignee_id)
-        facts = CardFacts(len(evidence), assignee, await self.rating_line(ticket))
+        rating = await self.rating_line(ticket)
+        facts = CardFacts(len(evidence), assignee, rating, assignee_id=ticket.assignee_id)
         return card_text(ticket, facts, self.language, self.timezone, self.clock())
 
     async def rating_line(self, ticket: TicketRecord) -> str | None:
@@ -103,6 +111,7 @@ class GroupPoster:
         ticket = await self.tickets.set_group_thread(
             ticket.number, chat_id=group.chat_id, topic_id=thread, card_message_id=card.message_id
         )
+        await self._post_whole_description(ticket)
         await self._post_evidence(ticket)
 
     async def refresh_card(self, ticket: TicketRecord) -> None:
@@ -148,6 +157,16 @@ class GroupPoster:
                     self.bot, ticket.group_chat_id, header, f"{header}\n{text}", text, **where
                 )
             await self.tickets.place_message(row_id, group=(ticket.group_chat_id, sent.message_id))
+
+    async def _post_whole_description(self, ticket: TicketRecord) -> None:
+        """A description longer than the card shows follows it whole, in as many messages
+        as Telegram needs."""
+        if not is_shortened(ticket):
+            return
+        count = len(ticket.description or "")
+        header = t(self.language, "agent.full_description", count=count)
+        for part in chunks(f"{header}\n{escape(ticket.description or '')}"):
+            await self.note(ticket, part)
 
     async def _post_evidence(self, ticket: TicketRecord) -> None:
         attachments = [a for a in await self.tickets.list_attachments(ticket.number) if a.file_id]

@@ -1,7 +1,7 @@
 """Inbox of Telegram updates (stored before they are acknowledged) and outbox for the group.
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0007
 Create Date: 2026-12-01
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | None = "0003"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
