@@ -21,6 +21,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.agents.desk import AgentDesk
+from bot.agents.posting import CardWriter, GroupPoster
 from bot.context import CONTEXT_TYPES, BotData, Context, Services
 from bot.flood import FloodGuard
 from bot.handlers import (
@@ -38,6 +39,8 @@ from bot.handlers import (
     jobs,
 )
 from bot.nlu import NluClient
+from bot.outbox.store import OutboxStore
+from bot.outbox.worker import OutboxWorker
 from bot.services.aftercare import AftercareService
 from bot.services.assignment import AssignmentService
 from bot.services.bans import BanService
@@ -57,6 +60,7 @@ from bot.settings import Settings
 from bot.telegram_request import RetryingRequest
 from bot.update_processor import PerChatUpdateProcessor
 from storage.db import create_engine, create_session_factory
+from storage.locks import Locks
 
 log = logging.getLogger(__name__)
 
@@ -186,10 +190,15 @@ def _starter(settings: Settings, clock: Clock):
                                 assigner=assignment)  # fmt: skip
         people = PeopleService(sessions, clock=clock)
         groups = AgentGroupService(sessions, clock=clock)
+        locks = Locks(engine, scope=settings.effective_database_url)
+        outbox = OutboxStore(sessions, clock)
+        cards = CardWriter(tickets, people, language=settings.agent_language,
+                           timezone=settings.timezone, clock=clock)  # fmt: skip
+        poster = GroupPoster(application.bot, groups, tickets, cards)
+        worker = OutboxWorker(outbox, poster.deliver, locks)
         desk = AgentDesk(
-            application.bot, groups, tickets, people,
-            language=settings.agent_language, timezone=settings.timezone, clock=clock,
-            supervisors=settings.admin_ids,
+            application.bot, groups, tickets, people, outbox, cards,
+            wake=worker.wake, supervisors=settings.admin_ids,
         )  # fmt: skip
         data: BotData = application.bot_data
         data.services = Services(
@@ -213,25 +222,24 @@ def _starter(settings: Settings, clock: Clock):
             aftercare=AftercareService(sessions, tickets, clock, settings.auto_close_days),
             sla=SlaWatch(sessions, clock, timedelta(hours=settings.sla_reminder_hours)),
             stats=StatsService(sessions, clock, settings.timezone),
+            locks=locks,
+            outbox_worker=worker,
             corrections=CorrectionService(sessions, clock),
             merges=MergeService(sessions, clock=clock),
             bans=BanService(sessions, clock=clock),
             assignment=assignment,
         )
         await jobs.link_configured_group(application)
+        worker.start()
         if application.job_queue is not None:
-            application.job_queue.run_repeating(
-                jobs.expire_drafts, DRAFT_EXPIRY_CHECK, first=timedelta(seconds=30)
-            )
-            application.job_queue.run_repeating(
-                jobs.post_pending_cards, PENDING_CARDS_CHECK, first=timedelta(seconds=20)
-            )
-            application.job_queue.run_repeating(
-                jobs.watch_deadlines, settings.sla_check_seconds, first=timedelta(seconds=15)
-            )
-            application.job_queue.run_repeating(
-                jobs.close_stale_tickets, AUTO_CLOSE_CHECK, first=timedelta(minutes=1)
-            )
+            # Each runs in one process at a time however many share the database.
+            for callback, every, first in (
+                (jobs.expire_drafts, DRAFT_EXPIRY_CHECK, timedelta(seconds=30)),
+                (jobs.post_pending_cards, PENDING_CARDS_CHECK, timedelta(seconds=20)),
+                (jobs.watch_deadlines, settings.sla_check_seconds, timedelta(seconds=15)),
+                (jobs.close_stale_tickets, AUTO_CLOSE_CHECK, timedelta(minutes=1)),
+            ):
+                application.job_queue.run_repeating(jobs.exclusive(callback), every, first=first)
 
     return start
 
@@ -240,25 +248,20 @@ async def _stop(application: Application) -> None:
     """Closes what post_init opened."""
     services: Services | None = getattr(application.bot_data, "services", None)
     if services is not None:
+        await services.outbox_worker.stop()
         await services.nlu.aclose()
+        await services.locks.aclose()
         await services.engine.dispose()
 
 
 def run_bot(settings: Settings) -> None:
-    """Runs until Ctrl-C: webhook when WEBHOOK_URL is set, long polling otherwise."""
-    application = build_application(settings)
-    if settings.webhook_url:
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path="telegram",
-            webhook_url=settings.webhook_url,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    """Runs until Ctrl-C: webhook when WEBHOOK_URL is set, long polling otherwise; either way
+    every update goes through the inbox (bot/runner.py)."""
+    import asyncio
+
+    from bot.runner import serve
+
+    asyncio.run(serve(build_application(settings), settings))
 
 
 __all__ = ["Context", "build_application", "run_bot"]

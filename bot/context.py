@@ -9,6 +9,7 @@ from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot.agents.desk import AgentDesk
 from bot.nlu import NluClient
+from bot.outbox.worker import OutboxWorker
 from bot.services.aftercare import AftercareService
 from bot.services.assignment import AssignmentService
 from bot.services.bans import BanService
@@ -24,6 +25,7 @@ from bot.services.sla_watch import SlaWatch
 from bot.services.stats import StatsService
 from bot.services.tickets import TicketService
 from bot.settings import Settings
+from storage.locks import Locks
 
 
 @dataclass
@@ -44,6 +46,8 @@ class Services:
     aftercare: AftercareService
     sla: SlaWatch
     stats: StatsService
+    locks: Locks
+    outbox_worker: OutboxWorker
     corrections: CorrectionService
     merges: MergeService
     bans: BanService

@@ -3,6 +3,10 @@
 429 (flood control) is retried by PTB's AIORateLimiter with Telegram's retry_after; this
 layer covers what that does not: a Bot API that answers 5xx or drops the connection for a
 while. A retried send can, rarely, deliver a message twice; losing an answer is worse.
+
+A call that shows something (a message, an edit, a topic) made while an update is handled
+first marks that update done in the inbox (storage/effects.py): what was shown is never
+shown again by a re-run after a crash.
 """
 
 from __future__ import annotations
@@ -20,7 +24,19 @@ from tenacity import (
     wait_exponential,
 )
 
+from storage.effects import before_visible_effect
+
 log = logging.getLogger(__name__)
+
+# Bot API calls that show nothing to anyone; answerCallbackQuery only stops a spinner.
+QUIET_METHODS = frozenset({"answercallbackquery", "sendchataction", "deletewebhook"})
+
+
+def _shows_something(url: str) -> bool:
+    if "/file/bot" in url:
+        return False
+    method = url.rsplit("/", 1)[-1].lower()
+    return not (method.startswith("get") or method in QUIET_METHODS)
 
 
 class ServerError(NetworkError):
@@ -48,6 +64,8 @@ class RetryingRequest(HTTPXRequest):
         connect_timeout=HTTPXRequest.DEFAULT_NONE,
         pool_timeout=HTTPXRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
+        if _shows_something(url):
+            await before_visible_effect()
         retrying = AsyncRetrying(
             retry=retry_if_exception_type((NetworkError, TimedOut)),
             stop=stop_after_attempt(self._attempts),

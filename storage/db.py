@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.sql.dml import Insert
 
+from storage.effects import mark_effects_with
+
 SessionFactory = async_sessionmaker[AsyncSession]
 
 # Execution option that lets a read-only transaction start DEFERRED on SQLite.
@@ -54,13 +56,21 @@ def create_session_factory(engine: AsyncEngine) -> SessionFactory:
 
 @asynccontextmanager
 async def transaction(
-    sessions: SessionFactory, *, read_only: bool = False
+    sessions: SessionFactory, *, read_only: bool = False, effect: bool = True
 ) -> AsyncIterator[AsyncSession]:
-    """One use case's transaction: commits on success, rolls back on any error."""
+    """One use case's transaction: commits on success, rolls back on any error.
+
+    While an update is handled, the first transaction that changes anything also stamps the
+    update's effects in the inbox (storage/effects.py); `effect=False` for bookkeeping."""
+    marked = None
     async with sessions() as session, session.begin():
         if read_only:
             await session.connection(execution_options={READ_ONLY: True})
         yield session
+        if not read_only and effect:
+            marked = await mark_effects_with(session)
+    if marked is not None:
+        marked.effects = True
 
 
 def dialect_insert(session: AsyncSession) -> Callable[..., Insert]:

@@ -352,6 +352,40 @@ class SlaNotice(Base):
     sent_at: Mapped[datetime]
 
 
+class InboxUpdate(Base):
+    """A Telegram update as it arrived, stored before Telegram is told it was received."""
+
+    __tablename__ = "inbox_updates"
+    __table_args__ = (Index("ix_inbox_updates_done_at_update_id", "done_at", "update_id"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_key: Mapped[int | None] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    effects_at: Mapped[datetime | None]  # its first change or first answer (storage/effects.py)
+    done_at: Mapped[datetime | None]  # handled to the end
+
+
+class OutboxMessage(Base):
+    """Something to post to the agents' group, sent in order by the outbox worker."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_lane_sent_at_id", "lane", "sent_at", "id"),
+        Index("ix_outbox_dedupe_key", "dedupe_key", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lane: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]]
+    dedupe_key: Mapped[str | None] = mapped_column(String(96))
+    created_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    not_before: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(300))
 class Ban(Base):
     """A buyer stopped from filing (people.is_blocked is the flag), with their one appeal."""
 

@@ -1,47 +1,38 @@
-"""Everything the bot does in the agents' group and towards the buyer on their behalf.
+"""What the bot does in the agents' group and towards the buyer on the agents' behalf.
 
-Tickets live in the database first; posting them to the group, relaying messages and
-telling the buyer happen afterwards, so a Telegram failure never loses a ticket: a card
-that could not be posted is posted again by a periodic job, and a message that cannot
-reach the buyer is reported in the ticket's topic at once.
+Tickets live in the database first. Everything for the group (topics, cards, evidence, notes,
+the buyer's messages) is queued in the outbox and posted by its worker (bot/agents/posting.py),
+so neither the buyer nor an agent ever waits for the group's rate limit, and nothing queued
+is lost if the process dies. Messages to the buyer are sent at once; one that cannot reach
+the buyer is reported in the ticket's topic.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
-from telegram import (
-    Bot,
-    InputMediaDocument,
-    InputMediaPhoto,
-    InputMediaVideo,
-    Message,
-    MessageId,
-    ReplyParameters,
-)
+from telegram import Bot, Message
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import Forbidden, TelegramError
 
-from bot.agents.card import CardFacts, card_keyboard, card_text, is_shortened, topic_name
-from bot.services.clock import Clock
+from bot.agents.posting import NOTE, REFRESH, RELAY, TICKET, CardWriter
+from bot.agents.sending import chunks, copy_headed, send_headed, where_in_group
+from bot.outbox.store import OutboxStore
 from bot.services.followups import Pending
 from bot.services.groups import AgentGroupService
 from bot.services.people import PeopleService
-from bot.services.records import AttachmentRecord, GroupRecord, TicketRecord
+from bot.services.records import GroupRecord, TicketRecord
 from bot.services.tickets import TicketService
 from bot.texts import t
-from bot.views.aftercare import rating_keyboard, rating_text
+from bot.views.aftercare import rating_keyboard
 from bot.views.reply import plain_text, shown_length
 from bot.views.status import next_step
 from storage.lifecycle import TicketStatus
-from storage.models import AttachmentKind, AuthorKind
+from storage.models import AuthorKind
 
 log = logging.getLogger(__name__)
-
-ALBUM_LIMIT = 10
-CARD_COMMENT_CHARS = 300  # the card shows the comment's beginning; the topic has it whole
 
 
 class AgentDesk:
@@ -53,177 +44,76 @@ class AgentDesk:
         groups: AgentGroupService,
         tickets: TicketService,
         people: PeopleService,
+        outbox: OutboxStore,
+        cards: CardWriter,
         *,
-        language: str,
-        timezone: str,
-        clock: Clock,
+        wake: Callable[[], None] = lambda: None,
         supervisors: Sequence[int] = (),
     ) -> None:
         self.bot, self.groups, self.tickets, self.people = bot, groups, tickets, people
-        self.language, self.timezone, self.clock = language, timezone, clock
+        self.outbox, self.cards, self._wake = outbox, cards, wake
+        self.language = cards.language
         self.supervisors = tuple(supervisors)
 
     # ------------------------------------------------------------------ tickets and cards
 
     async def ticket_filed(self, ticket: TicketRecord) -> None:
-        """Posts a new ticket; if Telegram refuses, the pending-cards job tries again."""
-        try:
-            await self.post_ticket(ticket)
-        except TelegramError as error:
-            log.warning("Could not post %s to the agents' group yet: %s", ticket.number, error)
-
-    async def post_ticket(self, ticket: TicketRecord) -> None:
-        """The ticket's topic (in a forum), its card, then its evidence."""
-        group = await self.groups.active()
-        if group is None:
-            return
-        thread = ticket.group_topic_id if ticket.group_chat_id == group.chat_id else None
-        if group.is_forum and thread is None:
-            topic = await self.bot.create_forum_topic(
-                group.chat_id, topic_name(ticket, self.language)
-            )
-            thread = topic.message_thread_id
-            ticket = await self.tickets.set_group_thread(
-                ticket.number, chat_id=group.chat_id, topic_id=thread, card_message_id=None
-            )
-        card = await self.bot.send_message(
-            group.chat_id,
-            await self._card_text(ticket),
-            reply_markup=card_keyboard(ticket, self.language),
-            message_thread_id=thread,
-        )
-        ticket = await self.tickets.set_group_thread(
-            ticket.number, chat_id=group.chat_id, topic_id=thread, card_message_id=card.message_id
-        )
-        await self._post_whole_description(ticket)
-        await self._post_evidence(ticket)
+        """Queues the ticket's topic, card and evidence for the group; returns at once."""
+        await self.post_pending_cards([ticket])
 
     async def post_pending_cards(self, tickets: Sequence[TicketRecord]) -> None:
-        """Posts cards that could not be posted before (Telegram away, group linked later)."""
+        """Queues a card for each ticket not in the group yet: never twice for one ticket."""
+        group = await self.groups.active()
+        if group is None or not tickets:
+            return
         for ticket in tickets:
-            await self.ticket_filed(ticket)
+            key = f"card:{ticket.number}:{group.chat_id}"
+            await self.outbox.enqueue(TICKET, {"number": ticket.number}, dedupe=key)
+        self._wake()
 
     async def refresh_card(self, ticket: TicketRecord) -> None:
-        """Rewrites the card in place with the ticket as it is now."""
-        if ticket.group_chat_id is None or ticket.group_card_message_id is None:
+        """Queues a rewrite of the card with the ticket as it is when the rewrite is sent."""
+        if ticket.group_chat_id is None and await self.groups.active() is None:
             return
-        try:
-            await self.bot.edit_message_text(
-                await self._card_text(ticket),
-                chat_id=ticket.group_chat_id,
-                message_id=ticket.group_card_message_id,
-                reply_markup=card_keyboard(ticket, self.language),
-            )
-        except BadRequest as error:
-            if "not modified" not in str(error):
-                log.warning("Could not update the card of %s: %s", ticket.number, error)
+        await self._queue(REFRESH, {"number": ticket.number})
 
     async def card_of(self, ticket: TicketRecord) -> str:
-        return await self._card_text(ticket)
-
-    async def _card_text(self, ticket: TicketRecord) -> str:
-        evidence = await self.tickets.list_attachments(ticket.number)
-        assignee = None
-        if ticket.assignee_id is not None:
-            person = await self.people.get_or_create(ticket.assignee_id)
-            assignee = person.display_name or str(ticket.assignee_id)
-        rating = await self.rating_line(ticket)
-        facts = CardFacts(len(evidence), assignee, rating, assignee_id=ticket.assignee_id)
-        return card_text(ticket, facts, self.language, self.timezone, self.clock())
+        return await self.cards.text(ticket)
 
     async def rating_line(self, ticket: TicketRecord) -> str | None:
-        """The buyer's rating as the card shows it; no rating, no line."""
-        rating = await self.tickets.rating_of(ticket.id)
-        if rating is None:
-            return None
-        return rating_text(rating, self.language, "rating.card_line", limit=CARD_COMMENT_CHARS)
-
-    async def _post_whole_description(self, ticket: TicketRecord) -> None:
-        """A description longer than the card shows follows it whole, in as many messages
-        as Telegram needs."""
-        if not is_shortened(ticket):
-            return
-        count = len(ticket.description or "")
-        header = t(self.language, "agent.full_description", count=count)
-        for part in _chunks(f"{header}\n{escape(ticket.description or '')}"):
-            await self.post_in_ticket(ticket, part)
-
-    async def _post_evidence(self, ticket: TicketRecord) -> None:
-        attachments = [a for a in await self.tickets.list_attachments(ticket.number) if a.file_id]
-        if not attachments:
-            return
-        await self.post_in_ticket(
-            ticket, t(self.language, "agent.evidence_header", count=len(attachments))
-        )
-        for batch in _albums(attachments):
-            for message in await self._send_media(ticket, batch):
-                row = await self.tickets.add_message(
-                    ticket.number,
-                    author_kind=AuthorKind.SYSTEM,
-                    text=None,
-                    group_chat_id=message.chat_id,
-                    group_message_id=message.message_id,
-                )
-                log.debug("Evidence of %s posted as message row %s", ticket.number, row.id)
-
-    async def _send_media(
-        self, ticket: TicketRecord, batch: list[AttachmentRecord]
-    ) -> Sequence[Message]:
-        where = self._where(ticket)
-        if len(batch) == 1:
-            item = batch[0]
-            send = {
-                AttachmentKind.PHOTO: self.bot.send_photo,
-                AttachmentKind.VIDEO: self.bot.send_video,
-                AttachmentKind.DOCUMENT: self.bot.send_document,
-            }[item.kind]
-            caption = escape(item.caption) if item.caption else None
-            return [await send(ticket.group_chat_id, item.file_id, caption=caption, **where)]
-        media = [_input_media(item) for item in batch]
-        return await self.bot.send_media_group(ticket.group_chat_id, media, **where)
+        return await self.cards.rating_line(ticket)
 
     # ------------------------------------------------------------------ the conversation
 
-    async def post_in_ticket(self, ticket: TicketRecord, text: str) -> Message | None:
-        """A note of the bot in the ticket's topic (or under its card); a text too long for
-        one message goes in several, nothing cut. Returns the (last) message."""
+    async def post_in_ticket(self, ticket: TicketRecord, text: str, *, row: int | None = None):
+        """Queues a note of the bot in the ticket's topic (or under its card); `row`, a
+        conversation message, learns where the note was posted."""
+        if ticket.group_chat_id is None and await self.groups.active() is None:
+            return
+        await self._queue(NOTE, {"number": ticket.number, "text": text, "row": row})
+
+    async def ask_in_ticket(self, ticket: TicketRecord, text: str) -> Message | None:
+        """A question to the agents in the ticket's topic, sent at once: an agent is waiting
+        for it and answers it by replying, so its message id is needed now."""
         if ticket.group_chat_id is None:
             return None
-        parts = [text] if shown_length(text) <= MessageLimit.MAX_TEXT_LENGTH else _chunks(text)
         try:
-            for part in parts:
-                sent = await self.bot.send_message(
-                    ticket.group_chat_id, part, **self._where(ticket)
-                )
-            return sent
+            return await self.bot.send_message(ticket.group_chat_id, text, **where_in_group(ticket))
         except TelegramError as error:
-            log.warning("Could not post in the thread of %s: %s", ticket.number, error)
+            log.warning("Could not ask in the thread of %s: %s", ticket.number, error)
             return None
 
     async def relay_from_buyer(
         self, ticket: TicketRecord, items: Sequence[tuple[int, Pending]]
     ) -> None:
-        """Shows the buyer's messages in the ticket's topic, files included."""
-        if ticket.group_chat_id is None or ticket.group_card_message_id is None:
-            return  # the card is not posted yet; the messages are in the ticket's record
-        header = t(self.language, "agent.buyer_says")
+        """Queues the buyer's messages for the ticket's topic, files included, one by one."""
+        if ticket.group_chat_id is None and await self.groups.active() is None:
+            return  # no group: the messages are in the ticket's record
         for row_id, pending in items:
-            try:
-                if pending.evidence is not None:
-                    source = (pending.chat_id, pending.message_id)
-                    sent = await self._copy_headed(
-                        ticket.group_chat_id, header, pending.text, source, **self._where(ticket)
-                    )
-                else:
-                    text = escape(pending.text or "")
-                    sent = await self._send_headed(
-                        ticket.group_chat_id, header, f"{header}\n{text}", text,
-                        **self._where(ticket),
-                    )  # fmt: skip
-            except TelegramError as error:
-                log.warning("Could not relay a buyer message of %s: %s", ticket.number, error)
-                continue
-            await self.tickets.place_message(row_id, group=(ticket.group_chat_id, sent.message_id))
+            await self.outbox.enqueue(
+                RELAY, {"number": ticket.number, "items": [[row_id, pending.to_json()]]}
+            )
+        self._wake()
 
     async def relay_to_buyer(self, ticket: TicketRecord, message: Message, agent_id: int) -> bool:
         """Sends an agent's message (text or file) to the buyer as the support team's answer."""
@@ -241,48 +131,24 @@ class AgentDesk:
             head = t(language, "notify.agent_reply_file", number=ticket.number)
             if message.text:
                 body = t(language, "notify.agent_reply", number=ticket.number, text=escape(text))
-                sent = await self._send_headed(ticket.owner_id, head, body, escape(text))
+                sent = await send_headed(self.bot, ticket.owner_id, head, body, escape(text))
             else:
                 source = (message.chat_id, message.message_id)
-                sent = await self._copy_headed(ticket.owner_id, head, message.caption, source)
+                sent = await copy_headed(self.bot, ticket.owner_id, head, message.caption, source)
         except TelegramError as error:
             await self.report_undelivered(ticket, error)
             return False
         await self.tickets.place_message(row.id, buyer=(ticket.owner_id, sent.message_id))
         return True
 
-    async def _send_headed(self, chat_id: int, head: str, body: str, rest: str, **where) -> Message:
-        """`body`: `head` with a person's text; when too long for one message, `head` goes
-        first on its own and then `rest`, the text alone (nothing is cut)."""
-        if shown_length(body) > MessageLimit.MAX_TEXT_LENGTH:
-            await self.bot.send_message(chat_id, head, **where)
-            body = rest
-        return await self.bot.send_message(chat_id, body, **where)
-
-    async def _copy_headed(
-        self, chat_id: int, head: str, caption: str | None, source: tuple[int, int], **where
-    ) -> MessageId:
-        """A copy of a file captioned `head` and its own caption; when both do not fit in a
-        caption, `head` goes first as a message and the copy keeps its caption unchanged."""
-        full: str | None = head + (f"\n{escape(caption)}" if caption else "")
-        if shown_length(full) > MessageLimit.CAPTION_LENGTH:
-            await self.bot.send_message(chat_id, head, **where)
-            full = None  # without a new caption, Telegram keeps the original one
-        return await self.bot.copy_message(chat_id, *source, caption=full, **where)
-
     async def send_answer(
         self, ticket: TicketRecord, text: str, command: Message, agent_id: int
     ) -> bool:
         """Sends a prepared answer (a canned one) to the buyer and shows it in the topic."""
-        shown = await self.post_in_ticket(ticket, f"➡️ {escape(text)}")
         row = await self.tickets.add_message(
-            ticket.number,
-            author_kind=AuthorKind.AGENT,
-            author_id=agent_id,
-            text=text,
-            group_chat_id=shown.chat_id if shown else None,
-            group_message_id=shown.message_id if shown else None,
+            ticket.number, author_kind=AuthorKind.AGENT, author_id=agent_id, text=text
         )
+        await self.post_in_ticket(ticket, f"➡️ {escape(text)}", row=row.id)
         language = await self._buyer_language(ticket)
         body = t(language, "notify.agent_reply", number=ticket.number, text=escape(text))
         try:
@@ -307,7 +173,7 @@ class AgentDesk:
         )
         parts = [text] if then is None else [f"{text}\n\n{then}"]
         if then is not None and shown_length(parts[0]) > MessageLimit.MAX_TEXT_LENGTH:
-            parts = [*_chunks(text), then]
+            parts = [*chunks(text), then]
         try:
             for part in parts[:-1]:
                 await self.bot.send_message(ticket.owner_id, part)
@@ -318,7 +184,7 @@ class AgentDesk:
         return True
 
     async def report_undelivered(self, ticket: TicketRecord, error: TelegramError) -> None:
-        """Says at once in the ticket's topic that the buyer could not be reached."""
+        """Says in the ticket's topic that the buyer could not be reached."""
         reason = "agent.reason_blocked" if isinstance(error, Forbidden) else "agent.reason_other"
         log.warning("Message for the buyer of %s not delivered: %s", ticket.number, error)
         text = t(self.language, "agent.delivered_failed", reason=t(self.language, reason))
@@ -362,7 +228,7 @@ class AgentDesk:
                 "notify.status_changed",
                 number=ticket.number,
                 status=escape(t(language, f"status.{ticket.status.value}")),
-                next_step=next_step(ticket, language, self.timezone),
+                next_step=next_step(ticket, language, self.cards.timezone),
             )
         await self.tell_buyer(ticket, text, **markup)
 
@@ -370,7 +236,7 @@ class AgentDesk:
         """Tells each supervisor (ADMIN_IDS) privately, with the card; notes it in the topic."""
         text = text or t(self.language, "agent.escalation", number=ticket.number)
         await self.post_in_ticket(ticket, text)
-        card = await self._card_text(ticket)
+        card = await self.cards.text(ticket)
         for supervisor in self.supervisors:
             try:
                 await self.bot.send_message(supervisor, f"{text}\n\n{card}")
@@ -380,61 +246,10 @@ class AgentDesk:
     async def group(self) -> GroupRecord | None:
         return await self.groups.active()
 
+    async def _queue(self, kind: str, payload: dict) -> None:
+        await self.outbox.enqueue(kind, payload)
+        self._wake()
+
     async def _buyer_language(self, ticket: TicketRecord) -> str:
         person = await self.people.get_or_create(ticket.owner_id)
         return person.language or "zh"
-
-    def _where(self, ticket: TicketRecord) -> dict:
-        """In a forum, the ticket's topic; in a plain group, a reply to its card."""
-        if ticket.group_topic_id is not None:
-            return {"message_thread_id": ticket.group_topic_id}
-        if ticket.group_card_message_id is not None:
-            return {
-                "reply_parameters": ReplyParameters(
-                    ticket.group_card_message_id, allow_sending_without_reply=True
-                )
-            }
-        return {}
-
-
-def _chunks(html: str, limit: int = MessageLimit.MAX_TEXT_LENGTH - 96) -> list[str]:
-    """Splits escaped text into parts Telegram accepts: at line breaks where it can (the
-    decision texts have their tags on the first lines only), never inside an entity."""
-    parts = []
-    while len(html) > limit:
-        cut = html.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = limit
-            entity = html.rfind("&", cut - 10, cut)
-            if entity != -1 and ";" not in html[entity:cut]:
-                cut = entity
-        parts.append(html[:cut])
-        html = html[cut:].lstrip("\n")
-    return [*parts, html] if html else parts
-
-
-def _albums(attachments: list[AttachmentRecord]) -> list[list[AttachmentRecord]]:
-    """Photos and videos together, documents together, at most ten to an album."""
-    batches: list[list[AttachmentRecord]] = []
-    for item in attachments:
-        is_document = item.kind is AttachmentKind.DOCUMENT
-        last = batches[-1] if batches else None
-        fits = (
-            last is not None
-            and len(last) < ALBUM_LIMIT
-            and (last[0].kind is AttachmentKind.DOCUMENT) == is_document
-        )
-        if fits:
-            last.append(item)
-        else:
-            batches.append([item])
-    return batches
-
-
-def _input_media(item: AttachmentRecord):
-    caption = escape(item.caption) if item.caption else None
-    if item.kind is AttachmentKind.PHOTO:
-        return InputMediaPhoto(item.file_id, caption=caption)
-    if item.kind is AttachmentKind.VIDEO:
-        return InputMediaVideo(item.file_id, caption=caption)
-    return InputMediaDocument(item.file_id, caption=caption)

@@ -232,7 +232,7 @@ async def reject(update: Update, context: Context) -> None:
 async def svc_prompt(update: Update, context: Context, ticket: TicketRecord, action: str) -> None:
     """Asks the agent for the explanation, as a message they answer by replying."""
     svc = services(context)
-    prompt = await svc.agents.post_in_ticket(ticket, t(_lang(context), f"agent.explain_{action}"))
+    prompt = await svc.agents.ask_in_ticket(ticket, t(_lang(context), f"agent.explain_{action}"))
     if prompt is not None and update.effective_user is not None:
         await svc.prompts.open(
             ticket.number, action, update.effective_user.id, prompt.chat_id, prompt.message_id

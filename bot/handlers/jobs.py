@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import wraps
 
 from telegram.error import TelegramError
 
 from bot.context import Context
 from bot.texts import t
+from storage.locks import job_lock
 
 log = logging.getLogger(__name__)
 
@@ -90,3 +92,15 @@ async def close_stale_tickets(context: Context) -> None:
         person = await services.people.get_or_create(ticket.owner_id)
         text = t(person.language or "zh", "sla.auto_closed", number=ticket.number, days=days)
         await services.agents.tell_buyer(ticket, text)
+
+
+def exclusive(callback):
+    """The job run by one process at a time: with PostgreSQL, whichever holds its lock."""
+
+    @wraps(callback)
+    async def run(context: Context) -> None:
+        async with context.bot_data.services.locks.try_hold(job_lock(callback.__name__)) as held:
+            if held:
+                await callback(context)
+
+    return run

@@ -31,7 +31,8 @@ class PeopleService:
             if person is not None and display_name in (None, person.display_name):
                 return PersonRecord.of(person)
         now = self._clock()
-        async with transaction(self._sessions) as session:
+        # Recording who writes is not the effect of their update (storage/effects.py).
+        async with transaction(self._sessions, effect=False) as session:
             insert = dialect_insert(session)(Person).values(
                 id=user_id,
                 display_name=display_name,

@@ -88,6 +88,8 @@ class World:
             timeout=20,
             what="the bot to finish every update",
         )
+        if self.app is not None:  # and to post what the updates queued for the group
+            await self.services.outbox_worker.idle(timeout=20)
         await self.fake.wait_idle(quiet=quiet, timeout=10)
 
     async def exchange(self, user: FakeUser, act, *, replies: int = 1) -> list[Msg]:

@@ -18,6 +18,8 @@ class FakeRasa:
     replies: dict[str, list[str]] = field(default_factory=dict)
     requests: list[tuple[str, dict]] = field(default_factory=list)
     url: str = ""
+    hold_parse: asyncio.Event | None = None  # while set and not released, parses wait
+    waiting: int = 0  # parse requests that arrived while held
 
     def understands(self, text: str, intent: str, confidence: float = 0.95, **entities: str):
         self.parses[text] = (intent, confidence, entities)
@@ -61,6 +63,9 @@ async def serve_fake_rasa(rasa: FakeRasa, port: int = 0) -> AsyncIterator[FakeRa
             (int(h.split(":")[1]) for h in lines if h.lower().startswith("content-length:")), 0
         )
         raw = await reader.readexactly(length) if length else b"{}"
+        if path == "/model/parse" and rasa.hold_parse is not None:
+            rasa.waiting += 1
+            await rasa.hold_parse.wait()
         status, payload = rasa.answer(path, json.loads(raw or b"{}"))
         body = json.dumps(payload).encode()
         writer.write(

@@ -141,6 +141,7 @@ class FakeTelegram(BotMethods, PeopleActions, MediaActions, Records, UpdateQueue
         self._handed_up_to = 0
         self._poll_generation = 0
         self._failures: list[tuple[str, ApiError]] = []
+        self._holds: list[tuple[str, int | None, asyncio.Event | float]] = []
         self._serial = 0
         self._event = asyncio.Event()
         self._last_activity = time.monotonic()
@@ -354,6 +355,7 @@ class FakeTelegram(BotMethods, PeopleActions, MediaActions, Records, UpdateQueue
             result = getattr(self, name[1])(coerce_params(record.params), uploads)
             if inspect.isawaitable(result):
                 result = await result
+            await self._hold(name[0], record.params)
             body: dict[str, Any] = {"ok": True}
             if isinstance(result, Described):
                 body.update(result=result.result, description=result.description)
@@ -401,6 +403,27 @@ class FakeTelegram(BotMethods, PeopleActions, MediaActions, Records, UpdateQueue
         key = "*" if method == "*" else METHODS[method.lower()][0]
         for _ in range(count):
             self._failures.append((key, ApiError(status, description, parameters)))
+
+    def hold_answers(self, method: str, *, chat_id: int | None = None) -> asyncio.Event:
+        """Calls of ``method`` (to ``chat_id``) are carried out but not answered until the
+        returned event is set: the message is delivered, the caller still waits."""
+        release = asyncio.Event()
+        self._holds.append((METHODS[method.lower()][0], chat_id, release))
+        return release
+
+    def slow_down(self, method: str, seconds: float, *, chat_id: int | None = None) -> None:
+        """Every call of ``method`` (to ``chat_id``) is answered ``seconds`` late."""
+        self._holds.append((METHODS[method.lower()][0], chat_id, seconds))
+
+    async def _hold(self, method: str, params: dict) -> None:
+        for key, chat_id, hold in list(self._holds):
+            elsewhere = chat_id is not None and str(params.get("chat_id")) != str(chat_id)
+            if key != method or elsewhere:
+                continue
+            if isinstance(hold, asyncio.Event):
+                await hold.wait()
+            else:
+                await asyncio.sleep(hold)
 
     def _take_failure(self, method: str) -> None:
         for index, (key, error) in enumerate(self._failures):

@@ -69,6 +69,13 @@ async def test_upgrading_an_up_to_date_database_changes_nothing(empty_database_u
     assert await _schema_differences(empty_database_url) == []
 
 
+async def test_0007_reaches_the_inbox_and_the_outbox(empty_database_url: str) -> None:
+    await upgrade_database(empty_database_url, "0007")
+    assert not {"inbox_updates", "outbox"} & await _tables(empty_database_url)
+
+    await upgrade_database(empty_database_url, "0004")
+
+    assert {"inbox_updates", "outbox"} <= await _tables(empty_database_url)
 async def test_0007_keeps_the_first_guess_of_tickets_filed_on_the_models_proposal(
     empty_database_url: str,
 ) -> None:

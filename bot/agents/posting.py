@@ -1,0 +1,210 @@
+"""What the outbox worker posts to the agents' group: topics, cards, evidence, notes, and
+the buyer's messages. Each item names its ticket and is read fresh from the database when
+it is sent, so a card always shows the ticket as it is by then."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from html import escape
+from typing import Any
+
+from telegram import Bot, Message
+from telegram.constants import MessageLimit
+from telegram.error import BadRequest
+
+from bot.agents.card import CardFacts, card_keyboard, card_text, is_shortened, topic_name
+from bot.agents.sending import (
+    albums,
+    chunks,
+    copy_headed,
+    input_media,
+    send_headed,
+    where_in_group,
+)
+from bot.services.clock import Clock
+from bot.services.followups import Pending
+from bot.services.groups import AgentGroupService
+from bot.services.people import PeopleService
+from bot.services.records import AttachmentRecord, TicketRecord
+from bot.services.tickets import TicketService
+from bot.texts import t
+from bot.views.aftercare import rating_text
+from bot.views.reply import shown_length
+from storage.models import AttachmentKind, AuthorKind
+
+log = logging.getLogger(__name__)
+
+# What the outbox carries for the group, by kind.
+TICKET, REFRESH, NOTE, RELAY = "ticket", "refresh", "note", "relay"
+CARD_COMMENT_CHARS = 300  # the card shows the comment's beginning; the topic has it whole
+
+
+class CardWriter:
+    """The text of a ticket's card, as agents see it now."""
+
+    def __init__(
+        self, tickets: TicketService, people: PeopleService, *, language: str, timezone: str,
+        clock: Clock,
+    ) -> None:  # fmt: skip
+        self.tickets, self.people = tickets, people
+        self.language, self.timezone, self.clock = language, timezone, clock
+
+    async def text(self, ticket: TicketRecord) -> str:
+        evidence = await self.tickets.list_attachments(ticket.number)
+        assignee = None
+        if ticket.assignee_id is not None:
+            person = await self.people.get_or_create(ticket.assignee_id)
+            assignee = person.display_name or str(ticket.assignee_id)
+        rating = await self.rating_line(ticket)
+        facts = CardFacts(len(evidence), assignee, rating, assignee_id=ticket.assignee_id)
+        return card_text(ticket, facts, self.language, self.timezone, self.clock())
+
+    async def rating_line(self, ticket: TicketRecord) -> str | None:
+        """The buyer's rating as the card shows it; no rating, no line."""
+        rating = await self.tickets.rating_of(ticket.id)
+        if rating is None:
+            return None
+        return rating_text(rating, self.language, "rating.card_line", limit=CARD_COMMENT_CHARS)
+
+
+class GroupPoster:
+    """Sends one outbox item to the agents' group; Telegram's errors go to the worker."""
+
+    def __init__(
+        self, bot: Bot, groups: AgentGroupService, tickets: TicketService, cards: CardWriter,
+    ) -> None:  # fmt: skip
+        self.bot, self.groups, self.tickets, self.cards = bot, groups, tickets, cards
+        self.language = cards.language
+
+    async def deliver(self, kind: str, payload: dict[str, Any]) -> None:
+        ticket = await self.tickets.get(payload["number"])
+        if kind == TICKET:
+            await self.post_ticket(ticket)
+        elif kind == REFRESH:
+            await self.refresh_card(ticket)
+        elif kind == NOTE:
+            await self.note(ticket, payload["text"], payload.get("row"))
+        elif kind == RELAY:
+            items = [(row, Pending.from_json(p)) for row, p in payload["items"]]
+            await self.relay_from_buyer(ticket, items)
+        else:
+            log.error("Unknown outbox item %s for %s", kind, ticket.number)
+
+    async def post_ticket(self, ticket: TicketRecord) -> None:
+        """The ticket's topic (in a forum), its card, then its evidence; a card is posted once."""
+        group = await self.groups.active()
+        if group is None:
+            return
+        if ticket.group_chat_id == group.chat_id and ticket.group_card_message_id is not None:
+            return  # posted already
+        thread = ticket.group_topic_id if ticket.group_chat_id == group.chat_id else None
+        if group.is_forum and thread is None:
+            topic = await self.bot.create_forum_topic(
+                group.chat_id, topic_name(ticket, self.language)
+            )
+            thread = topic.message_thread_id
+            ticket = await self.tickets.set_group_thread(
+                ticket.number, chat_id=group.chat_id, topic_id=thread, card_message_id=None
+            )
+        card = await self.bot.send_message(
+            group.chat_id,
+            await self.cards.text(ticket),
+            reply_markup=card_keyboard(ticket, self.language),
+            message_thread_id=thread,
+        )
+        ticket = await self.tickets.set_group_thread(
+            ticket.number, chat_id=group.chat_id, topic_id=thread, card_message_id=card.message_id
+        )
+        await self._post_whole_description(ticket)
+        await self._post_evidence(ticket)
+
+    async def refresh_card(self, ticket: TicketRecord) -> None:
+        """Rewrites the card in place with the ticket as it is now."""
+        if ticket.group_chat_id is None or ticket.group_card_message_id is None:
+            return
+        try:
+            await self.bot.edit_message_text(
+                await self.cards.text(ticket),
+                chat_id=ticket.group_chat_id,
+                message_id=ticket.group_card_message_id,
+                reply_markup=card_keyboard(ticket, self.language),
+            )
+        except BadRequest as error:
+            if "not modified" not in str(error):
+                raise
+
+    async def note(self, ticket: TicketRecord, text: str, row: int | None = None) -> None:
+        """A note of the bot in the ticket's topic (or under its card); a text too long for
+        one message goes in several, nothing cut."""
+        if ticket.group_chat_id is None:
+            return
+        parts = [text] if shown_length(text) <= MessageLimit.MAX_TEXT_LENGTH else chunks(text)
+        for part in parts:
+            sent = await self.bot.send_message(
+                ticket.group_chat_id, part, **where_in_group(ticket)
+            )
+        if row is not None:
+            await self.tickets.place_message(row, group=(sent.chat_id, sent.message_id))
+
+    async def relay_from_buyer(
+        self, ticket: TicketRecord, items: Sequence[tuple[int, Pending]]
+    ) -> None:
+        """Shows the buyer's messages in the ticket's topic, files included."""
+        if ticket.group_chat_id is None or ticket.group_card_message_id is None:
+            return  # no card in the group; the messages are in the ticket's record
+        header = t(self.language, "agent.buyer_says")
+        where = where_in_group(ticket)
+        for row_id, pending in items:
+            if pending.evidence is not None:
+                source = (pending.chat_id, pending.message_id)
+                sent = await copy_headed(
+                    self.bot, ticket.group_chat_id, header, pending.text, source, **where
+                )
+            else:
+                text = escape(pending.text or "")
+                sent = await send_headed(
+                    self.bot, ticket.group_chat_id, header, f"{header}\n{text}", text, **where
+                )
+            await self.tickets.place_message(row_id, group=(ticket.group_chat_id, sent.message_id))
+
+    async def _post_whole_description(self, ticket: TicketRecord) -> None:
+        """A description longer than the card shows follows it whole, in as many messages
+        as Telegram needs."""
+        if not is_shortened(ticket):
+            return
+        count = len(ticket.description or "")
+        header = t(self.language, "agent.full_description", count=count)
+        for part in chunks(f"{header}\n{escape(ticket.description or '')}"):
+            await self.note(ticket, part)
+
+    async def _post_evidence(self, ticket: TicketRecord) -> None:
+        attachments = [a for a in await self.tickets.list_attachments(ticket.number) if a.file_id]
+        if not attachments:
+            return
+        await self.note(ticket, t(self.language, "agent.evidence_header", count=len(attachments)))
+        for batch in albums(attachments):
+            for message in await self._send_media(ticket, batch):
+                await self.tickets.add_message(
+                    ticket.number,
+                    author_kind=AuthorKind.SYSTEM,
+                    text=None,
+                    group_chat_id=message.chat_id,
+                    group_message_id=message.message_id,
+                )
+
+    async def _send_media(
+        self, ticket: TicketRecord, batch: list[AttachmentRecord]
+    ) -> Sequence[Message]:
+        where = where_in_group(ticket)
+        if len(batch) == 1:
+            item = batch[0]
+            send = {
+                AttachmentKind.PHOTO: self.bot.send_photo,
+                AttachmentKind.VIDEO: self.bot.send_video,
+                AttachmentKind.DOCUMENT: self.bot.send_document,
+            }[item.kind]
+            caption = escape(item.caption) if item.caption else None
+            return [await send(ticket.group_chat_id, item.file_id, caption=caption, **where)]
+        media = [input_media(item) for item in batch]
+        return await self.bot.send_media_group(ticket.group_chat_id, media, **where)

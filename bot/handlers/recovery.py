@@ -1,0 +1,37 @@
+"""After a crash: a buyer whose update had taken effect when the process died is shown
+where things stand, so nobody is left waiting for an answer that died with the process.
+
+A button press is handled again: every buyer button carries its step's token, so a press
+that was applied is refused as stale, and Submit gives the number of the ticket it filed.
+Then the question the buyer is at, if any, is asked again."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import Application
+
+from bot.texts import normalise_language
+from bot.views.intake import QUESTIONS, render_prompt
+
+
+def interrupted_handler(application: Application):
+    async def show_where_they_are(update: Update) -> None:
+        """The question the buyer is at, asked again (the answer to it died with the crash)."""
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None or chat.type != ChatType.PRIVATE:
+            return  # in the agents' group, what happened is visible on the card and topic
+        services = application.bot_data.services
+        if update.callback_query is not None:
+            await application.process_update(update)
+        prompt = await services.intake.current(user.id)
+        if prompt is None or prompt.step not in QUESTIONS:
+            return
+        person = await services.people.get_or_create(user.id)
+        language = person.language or normalise_language(
+            user.language_code, services.settings.default_language
+        )
+        for reply in render_prompt(prompt, language):
+            await application.bot.send_message(chat.id, reply.text, reply_markup=reply.markup)
+
+    return show_where_they_are

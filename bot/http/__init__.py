@@ -1,0 +1,1 @@
+"""The bot's HTTP server: Telegram's webhook, and whatever other routes the service serves."""

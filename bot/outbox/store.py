@@ -1,0 +1,93 @@
+"""The outbox table: items in the order they were queued, per lane, each sent once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from bot.services.clock import Clock, utc_now
+from storage.db import SessionFactory, dialect_insert, transaction
+from storage.models import OutboxMessage
+
+GROUP = "group"
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    not_before: datetime | None
+
+
+class OutboxStore:
+    """Queues items and hands the oldest unsent one of a lane to the worker."""
+
+    def __init__(self, sessions: SessionFactory, clock: Clock = utc_now) -> None:
+        self._sessions, self._clock = sessions, clock
+
+    async def enqueue(
+        self, kind: str, payload: dict[str, Any], *, dedupe: str | None = None, lane: str = GROUP
+    ) -> bool:
+        """Queues an item; with `dedupe`, an item queued before under that key wins (False)."""
+        values = {
+            "lane": lane, "kind": kind, "payload": payload, "dedupe_key": dedupe,
+            "created_at": self._clock(), "attempts": 0,
+        }  # fmt: skip
+        async with transaction(self._sessions) as session:
+            insert = dialect_insert(session)(OutboxMessage).values(**values)
+            if dedupe is not None:
+                insert = insert.on_conflict_do_nothing(index_elements=["dedupe_key"])
+            result = await session.execute(insert)
+            return bool(result.rowcount)
+
+    async def queued(self, dedupe_keys: list[str]) -> set[str]:
+        """Which of these keys were ever queued (sent or not)."""
+        if not dedupe_keys:
+            return set()
+        query = select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(dedupe_keys))
+        async with transaction(self._sessions, read_only=True) as session:
+            return set((await session.scalars(query)).all())
+
+    async def head(self, lane: str = GROUP) -> OutboxItem | None:
+        """The oldest item of the lane not sent yet: nothing behind it goes first."""
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.lane == lane, OutboxMessage.sent_at.is_(None))
+            .order_by(OutboxMessage.id)
+            .limit(1)
+        )
+        async with transaction(self._sessions, read_only=True) as session:
+            row = (await session.scalars(query)).first()
+            if row is None:
+                return None
+            return OutboxItem(row.id, row.kind, row.payload, row.attempts, row.not_before)
+
+    async def backlog(self, lane: str = GROUP) -> int:
+        query = select(func.count()).where(
+            OutboxMessage.lane == lane, OutboxMessage.sent_at.is_(None)
+        )
+        async with transaction(self._sessions, read_only=True) as session:
+            return int((await session.execute(query)).scalar_one())
+
+    async def sent(self, item_id: int, error: str | None = None) -> None:
+        """Done with the item: sent, or given up on with the reason in `error`."""
+        values: dict[str, Any] = {"sent_at": self._clock()}
+        if error is not None:
+            values["last_error"] = error[:300]
+        await self._set(item_id, **values)
+
+    async def retry_at(self, item_id: int, when: datetime, error: str) -> None:
+        await self._set(
+            item_id, not_before=when, attempts=OutboxMessage.attempts + 1, last_error=error[:300]
+        )
+
+    async def _set(self, item_id: int, **values: Any) -> None:
+        async with transaction(self._sessions) as session:
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == item_id).values(**values)
+            )

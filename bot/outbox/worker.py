@@ -1,0 +1,134 @@
+"""Sends the outbox, oldest first, one item at a time, by one process at a time.
+
+Telegram's limits are kept by the bot's rate limiter (TELEGRAM_GROUP_MESSAGES_PER_MINUTE for
+the group); a 429 or a network failure holds the lane and tries the same item again later,
+so the order never changes; an item Telegram refuses for good is logged and passed over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import NetworkError, RetryAfter, TelegramError
+
+from bot.outbox.store import GROUP, OutboxItem, OutboxStore
+from bot.services.clock import Clock, utc_now
+from storage.locks import Locks, job_lock
+
+log = logging.getLogger(__name__)
+
+Deliver = Callable[[str, dict[str, Any]], Awaitable[None]]
+MAX_ATTEMPTS = 8
+IDLE_POLL = 5.0  # seconds between looks when another process may have queued something
+SHARED_POLL = 0.5
+
+
+class OutboxWorker:
+    """Started with `start()`, stopped with `stop()`; `wake()` when something was queued."""
+
+    def __init__(
+        self,
+        store: OutboxStore,
+        deliver: Deliver,
+        locks: Locks,
+        *,
+        clock: Clock = utc_now,
+        lane: str = GROUP,
+    ) -> None:
+        self._store, self._deliver, self._locks = store, deliver, locks
+        self._clock, self._lane = clock, lane
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._idle = asyncio.Event()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"outbox {self._lane}")
+
+    def wake(self) -> None:
+        self._idle.clear()
+        self._wakeup.set()
+
+    async def stop(self) -> None:
+        """Stops at once; an item being sent stays queued and goes after the next start."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        poll = SHARED_POLL if self._locks.shared else IDLE_POLL
+        while True:
+            try:
+                async with self._locks.try_hold(job_lock(f"outbox:{self._lane}")) as held:
+                    if held:
+                        await self._send_while_held(poll)
+                await asyncio.sleep(poll)  # another process sends; look again later
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("The outbox worker failed; starting again in %s s", poll)
+                await asyncio.sleep(poll)
+
+    async def _send_while_held(self, poll: float) -> None:
+        while True:
+            self._wakeup.clear()
+            item = await self._store.head(self._lane)
+            if item is None:
+                self._idle.set()
+                await self._sleep(poll)
+                continue
+            wait = _seconds_until(item, self._clock)
+            if wait > 0:
+                await self._sleep(wait)
+                continue
+            await self._send(item)
+
+    async def _send(self, item: OutboxItem) -> None:
+        try:
+            await self._deliver(item.kind, item.payload)
+        except RetryAfter as error:
+            await self._later(item, _seconds(error.retry_after), error, count=False)
+        except NetworkError as error:  # includes TimedOut; BadRequest is not a NetworkError
+            await self._later(item, min(2**item.attempts, 60), error)
+        except TelegramError as error:
+            log.warning("The group refused outbox item %s (%s): %s", item.id, item.kind, error)
+            await self._store.sent(item.id, error=f"refused: {error}")
+        except Exception as error:
+            log.exception("Outbox item %s (%s) failed", item.id, item.kind)
+            await self._later(item, min(2**item.attempts, 60), error)
+        else:
+            await self._store.sent(item.id)
+
+    async def _later(self, item: OutboxItem, seconds: float, error: Exception, *, count=True):
+        if count and item.attempts + 1 >= MAX_ATTEMPTS:
+            log.error("Outbox item %s (%s) given up after %s tries: %s",
+                      item.id, item.kind, MAX_ATTEMPTS, error)  # fmt: skip
+            await self._store.sent(item.id, error=f"gave up: {error}")
+            return
+        when = self._clock() + timedelta(seconds=seconds)
+        await self._store.retry_at(item.id, when, f"{type(error).__name__}: {error}")
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._wakeup.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+
+    async def idle(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """Waits until this worker has found the lane empty (for tests and the benchmark)."""
+        await asyncio.wait_for(self._idle.wait(), timeout)
+
+
+def _seconds_until(item: OutboxItem, clock: Clock) -> float:
+    if item.not_before is None:
+        return 0.0
+    return (item.not_before - clock()).total_seconds()
+
+
+def _seconds(value) -> float:
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)

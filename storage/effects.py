@@ -1,0 +1,91 @@
+"""What a crash in the middle of handling an update leaves, and how a restart goes on.
+
+While the inbox dispatcher hands an update to the handlers it sets `handling(...)`. The
+update's `effects_at` is stamped by its first effect: the first transaction of the handlers
+that changes a row (in that same transaction: `transaction()` in storage/db.py calls
+`mark_effects_with`), or the first Bot API call that shows something (just before it goes
+out: bot/telegram_request.py calls `before_visible_effect`). `done_at` is stamped when the
+handlers have finished. So after a crash:
+- no `effects_at`: nothing happened yet; the update is handled again from the start;
+- `effects_at` without `done_at`: it is not handled again (that would apply it twice); the
+  person is shown where things stand instead (bot/handlers/recovery.py);
+- `done_at`: it is never touched again.
+Bookkeeping that is not the update's effect (recording a person on first contact) opts out
+with `transaction(..., effect=False)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import event, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from storage.models import InboxUpdate
+
+WROTE = "complaint_desk_wrote"
+
+
+@dataclass
+class Handling:
+    update_id: int
+    mark_effects: Callable[[], Awaitable[None]] | None = None  # stamps effects_at on its own
+    effects: bool = False  # effects_at stamped and committed
+
+
+_current: ContextVar[Handling | None] = ContextVar("complaint_desk_update", default=None)
+
+
+@contextmanager
+def handling(
+    update_id: int, mark_effects: Callable[[], Awaitable[None]] | None = None
+) -> Iterator[Handling]:
+    """Marks the code inside as the handling of `update_id`."""
+    state = Handling(update_id, mark_effects)
+    token = _current.set(state)
+    try:
+        yield state
+    finally:
+        _current.reset(token)
+
+
+async def mark_effects_with(session: AsyncSession) -> Handling | None:
+    """In the caller's transaction: the update being handled has changed something, if this
+    transaction did and nothing before it had. Returns what to confirm after commit."""
+    state = _current.get()
+    if state is None or state.effects:
+        return None
+    await session.flush()
+    if not session.sync_session.info.pop(WROTE, False):
+        return None
+    await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id == state.update_id, InboxUpdate.effects_at.is_(None))
+        .values(effects_at=datetime.now(UTC))
+    )
+    return state
+
+
+async def before_visible_effect() -> None:
+    """Just before the handlers show something to someone: the update has had an effect."""
+    state = _current.get()
+    if state is None or state.effects or state.mark_effects is None:
+        return
+    await state.mark_effects()
+    state.effects = True
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True

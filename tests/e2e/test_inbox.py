@@ -1,0 +1,95 @@
+"""The bot SIGKILLed in the middle of handling an update: nothing is lost, nothing doubled."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+
+from storage.db import create_engine
+from storage.models import InboxUpdate
+from tests.e2e.process import BotProcess
+from tests.e2e.test_faults import DESCRIPTION, next_reply, tickets_of
+from tests.fakes import FakeTelegram
+from tests.fakes.rasa import FakeRasa, serve_fake_rasa
+
+
+async def inbox_rows(database: str) -> list[InboxUpdate]:
+    engine = create_engine(database)
+    try:
+        async with engine.connect() as connection:
+            result = await connection.execute(select(InboxUpdate).order_by(InboxUpdate.update_id))
+            return list(result.all())
+    finally:
+        await engine.dispose()
+
+
+async def test_killed_while_the_nlu_classifies_the_update_is_handled_after_restart(
+    telegram, bot_process: BotProcess, database: str
+) -> None:
+    fake, _ = telegram
+    buyer = fake.add_user("李雷", language_code="zh-hans", started=True)
+    rasa = FakeRasa(hold_parse=asyncio.Event())
+    rasa.understands(DESCRIPTION, "product_quality", 0.91, platform="jd")
+    async with serve_fake_rasa(rasa):
+        bot_process.env["RASA_URL"] = rasa.url
+        await bot_process.start()
+        fake.send_text(buyer, DESCRIPTION)
+        await _until(lambda: rasa.waiting == 1)
+        bot_process.kill()  # in the middle of the handler, before it has done anything
+        assert fake.sent_to(buyer) == []
+        rasa.hold_parse.set()
+        await bot_process.start()
+        [question] = await fake.wait_for_sent(buyer, 1, timeout=30)
+        assert "商品质量问题" in question.content
+        await asyncio.sleep(1.0)
+        await bot_process.stop()
+    assert len(fake.sent_to(buyer)) == 1
+    [row] = await inbox_rows(database)
+    assert row.done_at is not None and row.attempts == 2
+
+
+async def test_killed_while_telegram_holds_the_answer_nothing_is_lost_or_doubled(
+    telegram, bot_process: BotProcess, database: str
+) -> None:
+    fake, _ = telegram
+    buyer = fake.add_user("李雷", language_code="zh-hans", started=True)
+    async with serve_fake_rasa(FakeRasa()) as rasa:
+        bot_process.env["RASA_URL"] = rasa.url
+        await bot_process.start()
+        summary = await _to_summary(fake, buyer)
+        release = fake.hold_answers("sendMessage", chat_id=buyer.id)
+        before = len(fake.sent_to(buyer))
+        fake.press_button(buyer, summary, "✅ 提交")
+        await _until(lambda: len(fake.sent_to(buyer)) > before)  # delivered, answer held
+        bot_process.kill()
+        release.set()
+        await bot_process.start()
+        fake.send_command(buyer, "status")
+        await fake.wait_for_sent(buyer, before + 2, timeout=30)
+        await asyncio.sleep(1.0)
+        await bot_process.stop()
+    sent = fake.sent_to(buyer)[before:]
+    assert ["投诉已提交" in m.content for m in sent] == [True, False], [m.content for m in sent]
+    [ticket] = await tickets_of(database, buyer)
+    assert all(ticket.number in m.content for m in sent)
+    assert all(row.done_at is not None for row in await inbox_rows(database))
+
+
+async def _to_summary(fake: FakeTelegram, buyer):
+    question = await next_reply(fake, buyer, lambda: fake.send_text(buyer, "东西坏了"))
+    question = await next_reply(
+        fake, buyer, lambda: fake.press_button(buyer, question, "商品质量问题")
+    )
+    for _ in range(4):
+        question = await next_reply(
+            fake, buyer, lambda q=question: fake.press_button(buyer, q, "跳过")
+        )
+    return await next_reply(fake, buyer, lambda: fake.press_button(buyer, question, "✅ 完成"))
+
+
+async def _until(condition, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+    """Polls: the fake notifies its waiters only once a held answer is released."""
+    async with asyncio.timeout(timeout):
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
