@@ -22,6 +22,7 @@ from telegram.request import BaseRequest
 
 from bot.agents.desk import AgentDesk
 from bot.context import CONTEXT_TYPES, BotData, Context, Services
+from bot.evidence.wiring import evidence_services, schedule_evidence_jobs
 from bot.flood import FloodGuard
 from bot.handlers import (
     agent_buttons,
@@ -193,6 +194,7 @@ def _starter(settings: Settings, clock: Clock):
             aftercare=AftercareService(sessions, tickets, clock, settings.auto_close_days),
             sla=SlaWatch(sessions, clock, timedelta(hours=settings.sla_reminder_hours)),
             stats=StatsService(sessions, clock, settings.timezone),
+            **evidence_services(sessions, settings, application.bot, clock, desk),
         )
         await jobs.link_configured_group(application)
         if application.job_queue is not None:
@@ -208,6 +210,7 @@ def _starter(settings: Settings, clock: Clock):
             application.job_queue.run_repeating(
                 jobs.close_stale_tickets, AUTO_CLOSE_CHECK, first=timedelta(minutes=1)
             )
+            schedule_evidence_jobs(application.job_queue, settings)
 
     return start
 

@@ -86,20 +86,37 @@ def anonymise(
         raise typer.Exit(2)
 
     async def work() -> None:
+        from bot.evidence.service import EvidenceService
+        from bot.evidence.store import FolderStore
+
         engine = create_engine(settings.effective_database_url)
         try:
-            summary = await anonymise_expired(
-                create_session_factory(engine), now=utc_now(), retention_days=retention
-            )
+            sessions = create_session_factory(engine)
+            summary = await anonymise_expired(sessions, now=utc_now(), retention_days=retention)
+            store = FolderStore(settings.effective_evidence_dir)
+            files = await EvidenceService(sessions, store).forget_anonymised()
         finally:
             await engine.dispose()
         typer.echo(
             f"Anonymised {summary.tickets} ticket(s) closed more than {retention} days ago: "
             f"{summary.messages} message(s), {summary.attachments} attachment(s) cleared, "
-            f"{summary.people} person name(s) removed. Statistics fields were kept."
+            f"{summary.people} person name(s) removed, {files} evidence file(s) deleted. "
+            "Statistics fields were kept."
         )
 
     asyncio.run(work())
+
+
+evidence_app = typer.Typer(no_args_is_help=True, help="The evidence store.")
+app.add_typer(evidence_app, name="evidence")
+
+
+@evidence_app.command("verify")
+def evidence_verify() -> None:
+    """Re-hashes every stored evidence file; exits 1 when one is missing or altered."""
+    from bot.evidence.cli import verify_store
+
+    raise typer.Exit(asyncio.run(verify_store(_settings(), typer.echo)))
 
 
 @app.command()

@@ -8,6 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot.agents.desk import AgentDesk
+from bot.evidence.downloads import EvidenceDownloader
+from bot.evidence.service import EvidenceService
 from bot.nlu import NluClient
 from bot.services.aftercare import AftercareService
 from bot.services.clock import Clock
@@ -40,6 +42,8 @@ class Services:
     aftercare: AftercareService
     sla: SlaWatch
     stats: StatsService
+    evidence: EvidenceService
+    downloads: EvidenceDownloader
 
 
 class BotData:

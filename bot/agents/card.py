@@ -35,6 +35,7 @@ class CardFacts:
     evidence_count: int
     assignee: str | None
     rating: str | None = None
+    evidence_note: str = ""  # how much of it is in the evidence store (bot/views/evidence.py)
 
 
 def next_due(ticket: TicketRecord) -> datetime | None:
@@ -73,7 +74,7 @@ def card_text(
         order=escape(ticket.order_number) if ticket.order_number else not_given,
         shop=escape(ticket.shop) if ticket.shop else not_given,
         outcome=escape(t(language, f"outcome.{outcome}")) if outcome else not_given,
-        evidence_count=facts.evidence_count,
+        evidence_count=f"{facts.evidence_count}{facts.evidence_note}",
         assignee=escape(facts.assignee) if facts.assignee else t(language, "agent.assignee_none"),
         due=due_text,
         rating=facts.rating or "",

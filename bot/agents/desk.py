@@ -33,6 +33,7 @@ from bot.services.records import AttachmentRecord, GroupRecord, TicketRecord
 from bot.services.tickets import TicketService
 from bot.texts import t
 from bot.views.aftercare import rating_keyboard, rating_text
+from bot.views.evidence import evidence_note
 from bot.views.reply import shown_length
 from bot.views.status import next_step
 from storage.lifecycle import TicketStatus
@@ -126,7 +127,7 @@ class AgentDesk:
             person = await self.people.get_or_create(ticket.assignee_id)
             assignee = person.display_name or str(ticket.assignee_id)
         rating = await self.rating_line(ticket)
-        facts = CardFacts(len(evidence), assignee, rating)
+        facts = CardFacts(len(evidence), assignee, rating, evidence_note(evidence, self.language))
         return card_text(ticket, facts, self.language, self.timezone, self.clock())
 
     async def rating_line(self, ticket: TicketRecord) -> str | None:

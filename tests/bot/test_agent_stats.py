@@ -9,6 +9,7 @@ from unittest.mock import AsyncMock
 
 import pytest
 
+from bot.evidence.service import StoreSize
 from bot.handlers.agent_stats import stats
 from bot.services.stats import Summary
 from bot.texts import t
@@ -44,9 +45,11 @@ def world(chat_id: int, summary: Summary, *, topic: int | None = None) -> tuple:
         effective_user=SimpleNamespace(id=2001),
     )
     groups = SimpleNamespace(active=AsyncMock(return_value=SimpleNamespace(chat_id=GROUP)))
+    store = StoreSize(files=2, bytes=3 * 1024 * 1024, pending=1)
     services = SimpleNamespace(
-        settings=SimpleNamespace(agent_language="en"), groups=groups, stats=FakeStats(summary)
-    )
+        settings=SimpleNamespace(agent_language="en"), groups=groups, stats=FakeStats(summary),
+        evidence=SimpleNamespace(size=AsyncMock(return_value=store)),
+    )  # fmt: skip
     context = SimpleNamespace(
         bot=SimpleNamespace(send_photo=AsyncMock()),
         bot_data=SimpleNamespace(services=services),
@@ -63,6 +66,7 @@ async def test_stats_sends_the_figures_then_the_chart(topic: int | None) -> None
     assert services.stats.asked == [7, 30]
     [call] = message.reply_text.await_args_list
     assert "Last 7 days" in call.args[0] and "Last 30 days" in call.args[0]
+    assert "Evidence store: 2 file(s), 3.0 MB in all; 1 still to download" in call.args[0]
     [photo] = context.bot.send_photo.await_args_list
     assert photo.args == (GROUP,)
     assert photo.kwargs["photo"].startswith(b"\x89PNG\r\n\x1a\n")
