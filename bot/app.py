@@ -32,6 +32,7 @@ from bot.handlers import (
     buyer_buttons,
     buyer_commands,
     buyer_messages,
+    dossier,
     errors,
     jobs,
 )
@@ -116,6 +117,7 @@ def _register_handlers(application: Application, settings: Settings) -> None:
         "start": buyer_commands.start, "help": buyer_commands.help_command,
         "lang": buyer_commands.lang, "cancel": buyer_commands.cancel,
         "status": buyer_commands.status, "mytickets": buyer_commands.my_tickets,
+        "dossier": dossier.buyer_dossier,
     }  # fmt: skip
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))

@@ -17,7 +17,7 @@ from storage.lifecycle import TicketStatus
 AGENT_ACTION = "agent"
 CARD_DESCRIPTION_CHARS = 2500
 TOPIC_NAME_CHARS = 128
-ACTIONS = ("claim", "accept", "investigate", "ask", "resolve", "reject")
+ACTIONS = ("claim", "accept", "investigate", "ask", "resolve", "reject", "dossier")
 _DUE = {
     TicketStatus.NEW: "accept_due_at",
     TicketStatus.REOPENED: "accept_due_at",
@@ -91,6 +91,7 @@ def card_keyboard(ticket: TicketRecord, language: str) -> InlineKeyboardMarkup:
         [
             [press("claim"), press("accept"), press("investigate")],
             [press("ask"), press("resolve"), press("reject")],
+            [press("dossier")],
         ]
     )
 

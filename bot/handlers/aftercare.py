@@ -13,6 +13,7 @@ from bot.services.intake_draft import Step
 from bot.services.records import TicketRecord
 from bot.texts import t
 from bot.views.aftercare import ask_comment, rating_text, unhappy_choices, which_ticket
+from bot.views.dossier import dossier_offer
 from bot.views.reply import Reply
 from bot.views.status import local_time
 from storage.errors import InvalidRating
@@ -118,6 +119,7 @@ async def escalate(update: Update, context: Context, number: str, language: str)
     return [
         Reply(t(language, "rating.escalated", number=number, due=due)),
         Reply(t(language, "rating.outside_channels")),
+        dossier_offer(number, language),
     ]
 
 

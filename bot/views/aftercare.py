@@ -8,6 +8,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.services.records import RatingRecord, TicketRecord
 from bot.texts import t
+from bot.views.dossier import dossier_offer
 from bot.views.intake import button
 from bot.views.reply import Reply
 
@@ -33,6 +34,7 @@ def unhappy_choices(ticket: TicketRecord, language: str) -> list[Reply]:
     return [
         Reply(t(language, "rating.unhappy"), InlineKeyboardMarkup(buttons)),
         Reply(t(language, "rating.outside_channels")),
+        dossier_offer(ticket.number, language),
     ]
 
 
