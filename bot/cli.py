@@ -153,6 +153,37 @@ def stats(
 
 
 @app.command()
+def report(
+    days: Annotated[int, typer.Option(min=1, help="The period in days (7 or 30, say).")] = 7,
+    chart: Annotated[
+        Path | None, typer.Option(help="Also draw the weekly trend to this PNG file.")
+    ] = None,
+) -> None:
+    """Prints the shops, platforms and categories with the most complaints against the
+    period before, with the median time to a result and the share of poor ratings."""
+    from bot.services.clock import utc_now
+    from bot.services.report import Report, ReportService
+    from bot.views.report import render_report, render_trend_chart
+    from storage.db import create_engine, create_session_factory
+
+    settings = _settings()
+
+    async def work() -> Report:
+        engine = create_engine(settings.effective_database_url)
+        try:
+            service = ReportService(create_session_factory(engine), utc_now, settings.timezone)
+            return await service.report(days)
+        finally:
+            await engine.dispose()
+
+    result = asyncio.run(work())
+    typer.echo(_plain_text(render_report(result, settings.agent_language)))
+    if chart is not None:
+        chart.write_bytes(render_trend_chart(result, settings.agent_language))
+        typer.echo(f"\nWeekly trend written to {chart}")
+
+
+@app.command()
 def export(
     start: Annotated[
         datetime,
@@ -176,10 +207,15 @@ def export(
         raise typer.Exit(2)
 
     async def work() -> list[ExportRow]:
+        from bot.services.report import ReportService
+
         engine = create_engine(settings.effective_database_url)
         try:
-            service = StatsService(create_session_factory(engine), utc_now, settings.timezone)
-            return await service.tickets_between(start.date(), end.date())
+            sessions = create_session_factory(engine)
+            service = StatsService(sessions, utc_now, settings.timezone)
+            rows = await service.tickets_between(start.date(), end.date())
+            reports = ReportService(sessions, utc_now, settings.timezone)
+            return await reports.export_columns(rows)
         finally:
             await engine.dispose()
 
