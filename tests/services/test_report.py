@@ -118,7 +118,8 @@ async def test_the_30_days_report_and_its_rendering(
     assert "• 店铺B:1 件(-1)· 处理结果中位 48.0 小时 · 差评 100%(1 个评价)" in text
     assert "• 京东:2 件(+1)" in text and "• 拼多多:1 件(+1)· 处理结果中位 — · 差评 —" in text
     english = render_report(await service.report(7), "en")
-    assert "• Shop A: 3 (+2) · median time to result 18.0 h · poor ratings 50% (of 2 rated)" in english
+    expected = "• Shop A: 3 (+2) · median time to result 18.0 h · poor ratings 50% (of 2 rated)"
+    assert expected in english
     png = render_trend_chart(month, "zh")
     assert png.startswith(b"\x89PNG")
 
