@@ -69,16 +69,17 @@ class EvidenceDownloader:
     async def run_once(self, limit: int = BATCH) -> int:
         """Handles up to `limit` due downloads; returns how many were settled."""
         async with self._lock:
-            settled = 0
+            settled: list[str] = []
             for item in await self._claim(limit):
                 if await self._fetch(item):
-                    settled += 1
-                    if self._on_settled is not None:
-                        try:
-                            await self._on_settled(item.ticket_number)
-                        except TelegramError as error:
-                            log.warning("Card of %s not refreshed: %s", item.ticket_number, error)
-            return settled
+                    settled.append(item.ticket_number)
+            for number in dict.fromkeys(settled):  # each ticket's card once, in order
+                if self._on_settled is not None:
+                    try:
+                        await self._on_settled(number)
+                    except TelegramError as error:
+                        log.warning("Card of %s not refreshed: %s", number, error)
+            return len(settled)
 
     async def pending(self) -> int:
         """How many files are still to be fetched."""

@@ -252,3 +252,18 @@ async def test_downloads_queued_before_a_job_ran_are_all_due(
     assert await worker.run_once() == 10  # one batch
     assert await worker.run_once() == 2
     assert await worker.pending() == 0
+
+
+async def test_each_tickets_card_is_refreshed_once_per_run(
+    sessions, tickets, fake, store, bot, clock
+) -> None:
+    first = await file_with(tickets, *(uploaded(fake, bytes([n]) * 9) for n in range(3)))
+    second = await file_with(tickets, uploaded(fake, b"other"))
+    refreshed: list[str] = []
+
+    async def settled(number: str) -> None:
+        refreshed.append(number)
+
+    worker = EvidenceDownloader(sessions, store, bot, clock, on_settled=settled)
+    assert await worker.run_once() == 4
+    assert refreshed == [first.number, second.number]
