@@ -192,7 +192,7 @@ def _thumbnail(data: bytes) -> BytesIO | None:
             picture.thumbnail(THUMBNAIL)
             out = BytesIO()
             picture.convert("RGB").save(out, format="JPEG", quality=80)
-    except (UnidentifiedImageError, OSError, ValueError) as error:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as error:
         log.info("No thumbnail: %s", error)
         return None
     out.seek(0)
