@@ -15,6 +15,8 @@ from io import BytesIO
 from bot.evidence.service import StoredEvidence
 
 PART_LIMIT = 45 * 1024 * 1024  # below the Bot API's 50 MB upload limit, with room to spare
+# Already compressed: deflating them again costs seconds and saves nothing.
+_PACKED = ("image/", "video/", "audio/", "application/pdf", "application/zip")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +53,10 @@ def _zip(number: str, owner_id: int, files: list[ArchivedFile]) -> bytes:
             if file.name in seen:
                 continue
             seen.add(file.name)
-            archive.writestr(file.name, file.data)
+            packed = (file.item.media_type or "").startswith(_PACKED)
+            archive.writestr(
+                file.name, file.data, zipfile.ZIP_STORED if packed else zipfile.ZIP_DEFLATED
+            )
             lines.append(f"{file.item.sha256}  {file.name}")
             entries.append(
                 {
