@@ -6,7 +6,11 @@ from __future__ import annotations
 import hashlib
 
 from bot.evidence.service import EvidenceService
-from storage.models import EvidenceState
+from bot.evidence.store import FolderStore
+from bot.services.records import NewAttachment
+from bot.services.tickets import TicketService
+from storage.db import create_engine, create_session_factory
+from storage.models import AttachmentKind, EvidenceState
 from tests.bot.desk import Desk
 from tests.fakes.telegram_updates_media import FAKE_PDF
 
@@ -53,8 +57,7 @@ async def test_a_file_over_20_mb_is_shown_as_such_on_the_card(desk: Desk) -> Non
     big.file_size = 25 * 1024 * 1024
     ticket = await desk.ticket()
     await desk.world.press(desk.buyer, ask, f"{ticket.number} · 商品质量问题")
-    kinds = [item.state for item in await _evidence(desk)]
-    assert kinds == [EvidenceState.STORED, EvidenceState.PENDING]
+    assert len(await _evidence(desk)) == 2  # (the periodic job may already have fetched it)
 
     await services.downloads.run_once()
     await desk.world.settle()
@@ -65,3 +68,35 @@ async def test_a_file_over_20_mb_is_shown_as_such_on_the_card(desk: Desk) -> Non
     ]
     card = (await desk.card()).content
     assert "1 个已存档" in card and "1 个超过 20 MB,无法下载" in card
+
+
+async def test_downloads_left_by_a_stopped_bot_are_finished_by_its_periodic_job_after_restart(
+    desk: Desk,
+) -> None:
+    world = desk.world
+    ticket = await desk.ticket()
+    await world.stop()
+    # Evidence that arrived just before the stop: queued, not fetched.
+    receipt = desk.fake.register_file(FAKE_PDF + b"% receipt\n", "document")
+    engine = create_engine(world.database_url)
+    try:
+        sessions = create_session_factory(engine)
+        await TicketService(sessions, clock=world.clock).add_attachment(
+            ticket.number,
+            NewAttachment(AttachmentKind.DOCUMENT, receipt.file_id, receipt.file_unique_id),
+        )
+        evidence = EvidenceService(sessions, FolderStore(world.settings.effective_evidence_dir))
+        assert (await evidence.of_ticket(ticket.id))[-1].state is EvidenceState.PENDING
+    finally:
+        await engine.dispose()
+
+    await world.start()  # the job runs on its own two seconds after the start
+
+    def archived():
+        card = desk.fake.message(desk.group, ticket.group_card_message_id)
+        return "2 个已存档" in (card.content or "") or None
+
+    await desk.fake.wait_for(archived, timeout=10, what="the card to show both files stored")
+    stored = (await _evidence(desk))[-1]
+    assert stored.sha256 == hashlib.sha256(receipt.data).hexdigest()
+    assert await world.services.evidence.store.get(stored.sha256) == receipt.data
