@@ -42,6 +42,13 @@ def check_config() -> None:
     if settings.telegram_bot_token is None:
         typer.echo(TOKEN_HELP, err=True)
         raise typer.Exit(2)
+    from bot.services.assignment import AssignmentConfigError, load_rules
+
+    try:
+        load_rules(settings.assignment_rules_file)
+    except AssignmentConfigError as error:
+        typer.echo(f"The assignment rules cannot be used: {error}", err=True)
+        raise typer.Exit(1) from error
     typer.echo("Settings are complete.")
 
 

@@ -13,10 +13,13 @@ from bot.evidence.downloads import EvidenceDownloader
 from bot.evidence.service import EvidenceService
 from bot.nlu import NluClient
 from bot.services.aftercare import AftercareService
+from bot.services.assignment import AssignmentService
+from bot.services.bans import BanService
 from bot.services.clock import Clock
 from bot.services.followups import FollowUpService
 from bot.services.groups import AgentGroupService
 from bot.services.intake import IntakeService
+from bot.services.merge import MergeService
 from bot.services.people import PeopleService
 from bot.services.prompts import PromptService
 from bot.services.report import ReportService
@@ -45,6 +48,9 @@ class Services:
     aftercare: AftercareService
     sla: SlaWatch
     stats: StatsService
+    merges: MergeService
+    bans: BanService
+    assignment: AssignmentService
     evidence: EvidenceService
     downloads: EvidenceDownloader
     dossiers: DossierService

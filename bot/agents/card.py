@@ -35,6 +35,7 @@ class CardFacts:
     evidence_count: int
     assignee: str | None
     rating: str | None = None
+    assignee_id: int | None = None  # with it, the assignee is a mention that notifies them
     evidence_note: str = ""  # how much of it is in the evidence store (bot/views/evidence.py)
 
 
@@ -52,16 +53,18 @@ def card_text(
     if due is not None and due < now:
         due_text = f"{due_text} {t(language, 'agent.overdue')}"
     not_given = t(language, "intake.not_given")
-    description = ticket.description or ""
-    if len(description) > CARD_DESCRIPTION_CHARS:
-        description = description[:CARD_DESCRIPTION_CHARS] + "…"
+    description = escape(ticket.description or "")
+    if is_shortened(ticket):
+        whole = len(ticket.description or "")
+        shortened = t(language, "agent.card_shortened", count=whole)
+        description = f"{escape(ticket.description[:CARD_DESCRIPTION_CHARS])}…\n{shortened}"
     confidence = (
         f"{ticket.category_confidence:.0%}"
         if ticket.category_confidence is not None
         else t(language, "agent.confidence_none")
     )
     outcome = ticket.desired_resolution
-    return t(
+    card = t(
         language,
         "agent.card",
         number=ticket.number,
@@ -75,14 +78,36 @@ def card_text(
         shop=escape(ticket.shop) if ticket.shop else not_given,
         outcome=escape(t(language, f"outcome.{outcome}")) if outcome else not_given,
         evidence_count=f"{facts.evidence_count}{facts.evidence_note}",
-        assignee=escape(facts.assignee) if facts.assignee else t(language, "agent.assignee_none"),
+        assignee=_assignee(facts, language),
         due=due_text,
         rating=facts.rating or "",
-        description=escape(description) or not_given,
+        description=description or not_given,
     )
+    if ticket.merged_into is not None:
+        card = t(language, "merge.card_line", number=ticket.merged_into) + "\n" + card
+    return card
 
 
-def card_keyboard(ticket: TicketRecord, language: str) -> InlineKeyboardMarkup:
+def is_shortened(ticket: TicketRecord) -> bool:
+    """Whether the card shows only the beginning of the description (the rest follows it)."""
+    return len(ticket.description or "") > CARD_DESCRIPTION_CHARS
+
+
+def mention(user_id: int, name: str | None) -> str:
+    """An HTML mention of a Telegram user by id (it notifies them); the name is escaped."""
+    return f'<a href="tg://user?id={int(user_id)}">{escape(name or str(user_id))}</a>'
+
+
+def _assignee(facts: CardFacts, language: str) -> str:
+    if facts.assignee_id is not None:
+        return mention(facts.assignee_id, facts.assignee)
+    return escape(facts.assignee) if facts.assignee else t(language, "agent.assignee_none")
+
+
+def card_keyboard(ticket: TicketRecord, language: str) -> InlineKeyboardMarkup | None:
+    if ticket.merged_into is not None:
+        return None  # folded into another ticket: nothing left to do here (edits drop buttons)
+
     def press(action: str) -> InlineKeyboardButton:
         data = ButtonData(AGENT_ACTION, action, ticket.number).encode()
         return InlineKeyboardButton(t(language, f"agent.button_{action}"), callback_data=data)

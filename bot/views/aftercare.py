@@ -8,7 +8,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.services.records import RatingRecord, TicketRecord
 from bot.texts import t
-from bot.views.dossier import dossier_offer
+from bot.views.dossier import with_dossier_offer
 from bot.views.intake import button
 from bot.views.reply import Reply
 
@@ -33,9 +33,14 @@ def unhappy_choices(ticket: TicketRecord, language: str) -> list[Reply]:
         )
     return [
         Reply(t(language, "rating.unhappy"), InlineKeyboardMarkup(buttons)),
-        Reply(t(language, "rating.outside_channels")),
-        dossier_offer(ticket.number, language),
+        Reply(with_dossier_offer(t(language, "rating.outside_channels"), ticket.number, language)),
     ]
+
+
+def escalated(number: str, due: str, language: str) -> list[Reply]:
+    """The escalation confirmed. The outside channels are not repeated: the escalation
+    button comes only with `unhappy_choices`, which has just shown them."""
+    return [Reply(t(language, "rating.escalated", number=number, due=due))]
 
 
 def ask_comment(number: str, language: str) -> Reply:

@@ -1,11 +1,11 @@
-"""The offer of a dossier, made when a buyer escalates or rates a result poorly."""
+"""The offer of a dossier, made with the outside-channels advice when a buyer rates a result
+poorly or wants to escalate (both show `unhappy_choices`)."""
 
 from __future__ import annotations
 
 from bot.texts import t
-from bot.views.reply import Reply
 
 
-def dossier_offer(number: str, language: str) -> Reply:
-    """How to get the dossier (PDF) and the evidence ZIP for the outside channels."""
-    return Reply(t(language, "dossier.offer", number=number))
+def with_dossier_offer(advice: str, number: str, language: str) -> str:
+    """The outside-channels advice followed by how to get the dossier and the evidence ZIP."""
+    return f"{advice}\n\n{t(language, 'dossier.offer', number=number)}"
