@@ -6,11 +6,9 @@ support team) and the agents (everything, names included).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from html import unescape
 
 from sqlalchemy import select
 
@@ -21,8 +19,6 @@ from bot.services.tickets import TicketService
 from storage.db import SessionFactory, transaction
 from storage.lifecycle import TicketStatus
 from storage.models import AuditEntry, AuthorKind, Person, TicketMessage
-
-_TAG = re.compile(r"<[^>]+>")
 
 
 class Reader(StrEnum):
@@ -134,7 +130,7 @@ class DossierService:
                 m.created_at,
                 m.author_kind,
                 names.get(m.author_id) if reader is Reader.AGENT else None,
-                _plain(m.text) if m.author_kind is AuthorKind.SYSTEM else m.text,
+                m.text,  # the service's notices are stored as the plain text the buyer read
             )
             for m in messages
             if m.text and (reader is Reader.AGENT or m.author_kind is not AuthorKind.INTERNAL)
@@ -162,11 +158,6 @@ def _event(entry: AuditEntry) -> Event:
     return Event(
         entry.created_at, entry.action, TicketStatus(status) if status else None, entry.note
     )
-
-
-def _plain(html: str) -> str:
-    """A message the bot sent (Telegram HTML) as plain text."""
-    return unescape(_TAG.sub("", html))
 
 
 def deadlines(ticket: TicketRecord, now: datetime) -> tuple[Deadline, ...]:
