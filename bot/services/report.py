@@ -12,7 +12,8 @@ category, over the tickets *filed* in the period:
 
 Shops are told apart by their name as buyers typed it, trimmed, with runs of spaces made one
 and case ignored ("Shop A" and " shop  a" are one shop); the spelling shown is the most
-frequent one.
+frequent one. A ticket merged into another (/merge) is the same complaint and is left out, as
+in the statistics.
 """
 
 from __future__ import annotations
@@ -193,7 +194,7 @@ class ReportService:
         query = (
             select(Ticket, Rating.score)
             .outerjoin(Rating, Rating.ticket_id == Ticket.id)
-            .where(Ticket.filed_at >= since)
+            .where(Ticket.filed_at >= since, Ticket.merged_into.is_(None))
             .order_by(Ticket.filed_at, Ticket.id)
         )
         async with transaction(self._sessions, read_only=True) as session:

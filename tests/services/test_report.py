@@ -8,6 +8,7 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
 from bot.services.export import write_csv
 from bot.services.report import ReportService, shop_key
@@ -122,6 +123,23 @@ async def test_the_30_days_report_and_its_rendering(
     assert expected in english
     png = render_trend_chart(month, "zh")
     assert png.startswith(b"\x89PNG")
+
+
+async def test_a_merged_ticket_is_the_same_complaint_and_counts_once(
+    sessions: SessionFactory, clock: FakeClock
+) -> None:
+    await load(sessions)
+    async with transaction(sessions) as session:
+        await session.execute(
+            update(Ticket)
+            .where(Ticket.number == "TS-20261118-0001")
+            .values(merged_into="TS-20261116-0001")
+        )
+
+    report = await ReportService(sessions, clock, "Asia/Shanghai").report(7)
+
+    assert report.total == 4
+    assert figures(report.shops)[0] == ("Shop A", 2, +1, 24.0, 1.0)
 
 
 def test_shops_are_one_however_their_spaces_and_capitals_are_typed() -> None:
