@@ -26,6 +26,7 @@ from bot.evidence.wiring import evidence_services, schedule_evidence_jobs
 from bot.flood import FloodGuard
 from bot.handlers import (
     agent_buttons,
+    agent_category,
     agent_commands,
     agent_messages,
     agent_moderation,
@@ -43,6 +44,7 @@ from bot.services.aftercare import AftercareService
 from bot.services.assignment import AssignmentService
 from bot.services.bans import BanService
 from bot.services.clock import Clock, utc_now
+from bot.services.corrections import CorrectionService
 from bot.services.followups import FollowUpService
 from bot.services.groups import AgentGroupService
 from bot.services.intake import IntakeService
@@ -164,6 +166,9 @@ def _register_handlers(application: Application, settings: Settings) -> None:
     application.add_handler(
         CallbackQueryHandler(agent_buttons.on_card_button, pattern=agent_buttons.PATTERN)
     )
+    application.add_handler(
+        CallbackQueryHandler(agent_category.on_category_button, pattern=agent_category.PATTERN)
+    )
     application.add_handler(CallbackQueryHandler(buyer_buttons.on_button))
     application.add_error_handler(errors.on_error)
 
@@ -197,7 +202,13 @@ def _starter(settings: Settings, clock: Clock):
             nlu=NluClient(settings.rasa_url, settings.nlu_timeout_seconds, token),
             people=people,
             tickets=tickets,
-            intake=IntakeService(sessions, tickets, clock, settings.nlu_confidence_threshold),
+            intake=IntakeService(
+                sessions,
+                tickets,
+                clock,
+                settings.nlu_confidence_threshold,
+                settings.nlu_shortlist_min_confidence,
+            ),
             followups=FollowUpService(sessions, clock),
             groups=groups,
             prompts=PromptService(sessions, clock),
@@ -205,6 +216,7 @@ def _starter(settings: Settings, clock: Clock):
             aftercare=AftercareService(sessions, tickets, clock, settings.auto_close_days),
             sla=SlaWatch(sessions, clock, timedelta(hours=settings.sla_reminder_hours)),
             stats=StatsService(sessions, clock, settings.timezone),
+            corrections=CorrectionService(sessions, clock),
             merges=MergeService(sessions, clock=clock),
             bans=BanService(sessions, clock=clock),
             assignment=assignment,

@@ -12,7 +12,7 @@ from bot.handlers.common import services
 from bot.texts import t
 from bot.views.evidence import render_store_size
 from bot.views.report import render_report, render_trend_chart
-from bot.views.stats import render_chart, render_summary
+from bot.views.stats import render_chart, render_first_guesses, render_summary
 
 CHART_DAYS = 7
 
@@ -28,8 +28,9 @@ async def stats(update: Update, context: Context) -> None:
         await message.reply_text(t(language, "agent.not_agent"))
         return
     week, month = await svc.stats.summary(CHART_DAYS), await svc.stats.summary(30)
+    guesses = render_first_guesses(await svc.stats.first_guesses(30), language)
     store = render_store_size(await svc.evidence.size(), language)
-    await message.reply_text(f"{render_summary(week, month, language)}\n\n{store}")
+    await message.reply_text(f"{render_summary(week, month, language)}\n\n{guesses}\n\n{store}")
     report = await svc.reports.report(CHART_DAYS)
     await message.reply_text(render_report(report, language))
     thread = message.message_thread_id if message.is_topic_message else None

@@ -12,7 +12,7 @@ import pytest
 from bot.evidence.service import StoreSize
 from bot.handlers.agent_stats import stats
 from bot.services.report import ProblemRow, Report
-from bot.services.stats import Summary
+from bot.services.stats import FirstGuesses, Summary
 from bot.texts import t
 from tests.bot.test_stats_views import WEEK, empty
 
@@ -36,6 +36,9 @@ class FakeStats:
     async def summary(self, days: int) -> Summary:
         self.asked.append(days)
         return replace(self.summary_of, days=days)
+
+    async def first_guesses(self, days: int) -> FirstGuesses:
+        return FirstGuesses(days, 7, 10, (("delivery", 5, 6), ("billing", 2, 4)))
 
 
 def world(chat_id: int, summary: Summary, *, topic: int | None = None) -> tuple:
@@ -74,6 +77,10 @@ async def test_stats_sends_the_figures_then_the_chart(topic: int | None) -> None
     assert services.stats.asked == [7, 30]
     call, problems = message.reply_text.await_args_list
     assert "Last 7 days" in call.args[0] and "Last 30 days" in call.args[0]
+    assert (
+        "<b>Model's first guess</b> (last 30 days, 10 ticket(s) with one): kept 70% (7/10)"
+        in (call.args[0])
+    )
     assert "Evidence store: 2 file(s), 3.0 MB in all; 1 still to download" in call.args[0]
     assert "Recurring problems, last 7 days" in problems.args[0]
     assert "• Shop A: 3 (+2)" in problems.args[0]

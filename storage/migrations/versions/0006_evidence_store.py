@@ -1,7 +1,7 @@
 """Evidence store (stored files, pending downloads, who sent each file) and shop alerts.
 
 Revision ID: 0006
-Revises: 0009
+Revises: 0007
 Create Date: 2026-12-01
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0009"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
