@@ -23,6 +23,7 @@ from telegram.request import BaseRequest
 from bot.agents.desk import AgentDesk
 from bot.agents.posting import CardWriter, GroupPoster
 from bot.context import CONTEXT_TYPES, BotData, Context, Services
+from bot.evidence.wiring import evidence_services, schedule_evidence_jobs
 from bot.flood import FloodGuard
 from bot.handlers import (
     agent_buttons,
@@ -35,6 +36,7 @@ from bot.handlers import (
     buyer_buttons,
     buyer_commands,
     buyer_messages,
+    dossier,
     errors,
     jobs,
 )
@@ -128,6 +130,7 @@ def _register_handlers(application: Application, settings: Settings) -> None:
         "start": buyer_commands.start, "help": buyer_commands.help_command,
         "lang": buyer_commands.lang, "cancel": buyer_commands.cancel,
         "status": buyer_commands.status, "mytickets": buyer_commands.my_tickets,
+        "dossier": dossier.buyer_dossier,
     }  # fmt: skip
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
@@ -228,6 +231,7 @@ def _starter(settings: Settings, clock: Clock):
             merges=MergeService(sessions, clock=clock),
             bans=BanService(sessions, clock=clock),
             assignment=assignment,
+            **evidence_services(sessions, settings, application.bot, clock, desk),
         )
         await jobs.link_configured_group(application)
         worker.start()
@@ -240,6 +244,7 @@ def _starter(settings: Settings, clock: Clock):
                 (jobs.close_stale_tickets, AUTO_CLOSE_CHECK, timedelta(minutes=1)),
             ):
                 application.job_queue.run_repeating(jobs.exclusive(callback), every, first=first)
+            schedule_evidence_jobs(application.job_queue, settings)
 
     return start
 

@@ -93,20 +93,37 @@ def anonymise(
         raise typer.Exit(2)
 
     async def work() -> None:
+        from bot.evidence.service import EvidenceService
+        from bot.evidence.store import FolderStore
+
         engine = create_engine(settings.effective_database_url)
         try:
-            summary = await anonymise_expired(
-                create_session_factory(engine), now=utc_now(), retention_days=retention
-            )
+            sessions = create_session_factory(engine)
+            summary = await anonymise_expired(sessions, now=utc_now(), retention_days=retention)
+            store = FolderStore(settings.effective_evidence_dir)
+            files = await EvidenceService(sessions, store).forget_anonymised()
         finally:
             await engine.dispose()
         typer.echo(
             f"Anonymised {summary.tickets} ticket(s) closed more than {retention} days ago: "
             f"{summary.messages} message(s), {summary.attachments} attachment(s) cleared, "
-            f"{summary.people} person name(s) removed. Statistics fields were kept."
+            f"{summary.people} person name(s) removed, {files} evidence file(s) deleted. "
+            "Statistics fields were kept."
         )
 
     asyncio.run(work())
+
+
+evidence_app = typer.Typer(no_args_is_help=True, help="The evidence store.")
+app.add_typer(evidence_app, name="evidence")
+
+
+@evidence_app.command("verify")
+def evidence_verify() -> None:
+    """Re-hashes every stored evidence file; exits 1 when one is missing or altered."""
+    from bot.evidence.cli import verify_store
+
+    raise typer.Exit(asyncio.run(verify_store(_settings(), typer.echo)))
 
 
 @app.command()
@@ -148,6 +165,37 @@ def stats(
 
 
 @app.command()
+def report(
+    days: Annotated[int, typer.Option(min=1, help="The period in days (7 or 30, say).")] = 7,
+    chart: Annotated[
+        Path | None, typer.Option(help="Also draw the weekly trend to this PNG file.")
+    ] = None,
+) -> None:
+    """Prints the shops, platforms and categories with the most complaints against the
+    period before, with the median time to a result and the share of poor ratings."""
+    from bot.services.clock import utc_now
+    from bot.services.report import Report, ReportService
+    from bot.views.report import render_report, render_trend_chart
+    from storage.db import create_engine, create_session_factory
+
+    settings = _settings()
+
+    async def work() -> Report:
+        engine = create_engine(settings.effective_database_url)
+        try:
+            service = ReportService(create_session_factory(engine), utc_now, settings.timezone)
+            return await service.report(days)
+        finally:
+            await engine.dispose()
+
+    result = asyncio.run(work())
+    typer.echo(_plain_text(render_report(result, settings.agent_language)))
+    if chart is not None:
+        chart.write_bytes(render_trend_chart(result, settings.agent_language))
+        typer.echo(f"\nWeekly trend written to {chart}")
+
+
+@app.command()
 def export(
     start: Annotated[
         datetime,
@@ -171,10 +219,15 @@ def export(
         raise typer.Exit(2)
 
     async def work() -> list[ExportRow]:
+        from bot.services.report import ReportService
+
         engine = create_engine(settings.effective_database_url)
         try:
-            service = StatsService(create_session_factory(engine), utc_now, settings.timezone)
-            return await service.tickets_between(start.date(), end.date())
+            sessions = create_session_factory(engine)
+            service = StatsService(sessions, utc_now, settings.timezone)
+            rows = await service.tickets_between(start.date(), end.date())
+            reports = ReportService(sessions, utc_now, settings.timezone)
+            return await reports.export_columns(rows)
         finally:
             await engine.dispose()
 

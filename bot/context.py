@@ -8,6 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot.agents.desk import AgentDesk
+from bot.dossier.content import DossierService
+from bot.evidence.downloads import EvidenceDownloader
+from bot.evidence.service import EvidenceService
 from bot.nlu import NluClient
 from bot.outbox.worker import OutboxWorker
 from bot.services.aftercare import AftercareService
@@ -21,6 +24,8 @@ from bot.services.intake import IntakeService
 from bot.services.merge import MergeService
 from bot.services.people import PeopleService
 from bot.services.prompts import PromptService
+from bot.services.report import ReportService
+from bot.services.shop_alerts import ShopAlertService
 from bot.services.sla_watch import SlaWatch
 from bot.services.stats import StatsService
 from bot.services.tickets import TicketService
@@ -52,6 +57,11 @@ class Services:
     merges: MergeService
     bans: BanService
     assignment: AssignmentService
+    evidence: EvidenceService
+    downloads: EvidenceDownloader
+    dossiers: DossierService
+    reports: ReportService
+    shop_alerts: ShopAlertService
 
 
 class BotData:

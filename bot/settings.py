@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     flood_burst: int = 30
     flood_period_seconds: float = 10.0
     default_language: str = "zh"
+    evidence_dir: Path | None = None  # default: DATA_DIR/evidence
+    evidence_check_seconds: float = 15
+    shop_alert_threshold: int = 5  # an alert when one shop has more complaints in 7 days
     log_level: str = "INFO"
 
     @field_validator("admin_ids", mode="before")
@@ -63,6 +66,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
         return value
+
+    @property
+    def effective_evidence_dir(self) -> Path:
+        """EVIDENCE_DIR, or a folder in the data folder."""
+        return self.evidence_dir or self.data_dir / "evidence"
 
     @property
     def effective_database_url(self) -> str:

@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.lifecycle import TicketStatus
 
@@ -59,6 +59,16 @@ class AttachmentKind(StrEnum):
     PHOTO = "photo"
     DOCUMENT = "document"
     VIDEO = "video"
+
+
+class EvidenceState(StrEnum):
+    """Whether a piece of evidence is in the evidence store, on its way, or could not be had."""
+
+    PENDING = "pending"
+    STORED = "stored"
+    TOO_BIG = "too_big"  # over the Bot API's 20 MB download limit
+    UNAVAILABLE = "unavailable"  # Telegram no longer gives the file (expired, removed)
+    DELETED = "deleted"  # removed with the ticket's personal data
 
 
 class AuthorKind(StrEnum):
@@ -113,6 +123,7 @@ class Base(DeclarativeBase):
         Resolution: _enum(Resolution),
         AttachmentKind: _enum(AttachmentKind),
         AuthorKind: _enum(AuthorKind),
+        EvidenceState: _enum(EvidenceState),
     }
 
 
@@ -237,6 +248,17 @@ class Attachment(Base):
     mime_type: Mapped[str | None] = mapped_column(String(128))
     caption: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    # The evidence store (migration 0006): who sent it, and the stored file's SHA-256.
+    sender_id: Mapped[int | None] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("evidence_files.sha256"), index=True
+    )
+    evidence_state: Mapped[EvidenceState] = mapped_column(
+        default=EvidenceState.PENDING, server_default=EvidenceState.PENDING.value
+    )
+    download: Mapped[EvidenceDownload | None] = relationship(
+        back_populates="attachment", cascade="all, delete-orphan"
+    )
 
 
 class AuditEntry(Base):
@@ -422,3 +444,44 @@ class AssignmentRotation(Base):
     rule: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_agent_id: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[datetime]
+
+
+class EvidenceFile(Base):
+    """A file in the evidence store, once per content: its SHA-256, size and detected type."""
+
+    __tablename__ = "evidence_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str | None] = mapped_column(String(128))  # from the content, not the name
+    extension: Mapped[str | None] = mapped_column(String(16))
+    stored_at: Mapped[datetime]
+
+
+class EvidenceDownload(Base):
+    """A piece of evidence still to be fetched from Telegram; gone once it is settled."""
+
+    __tablename__ = "evidence_downloads"
+
+    attachment_id: Mapped[int] = mapped_column(
+        ForeignKey("attachments.id"), primary_key=True, autoincrement=False
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(index=True)
+    claimed_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    attachment: Mapped[Attachment] = relationship(back_populates="download")
+
+
+class ShopAlert(Base):
+    """An alert already posted about one shop's many complaints, so each is sent once a week."""
+
+    __tablename__ = "shop_alerts"
+    __table_args__ = (Index("ix_shop_alerts_shop_key_week", "shop_key", "week", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_key: Mapped[str] = mapped_column(String(256))
+    week: Mapped[str] = mapped_column(String(8))  # ISO week in the service's timezone: 2026-W48
+    complaints: Mapped[int]
+    sent_at: Mapped[datetime]

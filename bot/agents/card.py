@@ -18,7 +18,7 @@ AGENT_ACTION = "agent"
 CATEGORY_ACTION = "agcat"  # the category list (bot/agents/recategorise.py)
 CARD_DESCRIPTION_CHARS = 2500
 TOPIC_NAME_CHARS = 128
-ACTIONS = ("claim", "accept", "investigate", "ask", "resolve", "reject")
+ACTIONS = ("claim", "accept", "investigate", "ask", "resolve", "reject", "dossier")
 _DUE = {
     TicketStatus.NEW: "accept_due_at",
     TicketStatus.REOPENED: "accept_due_at",
@@ -37,6 +37,7 @@ class CardFacts:
     assignee: str | None
     rating: str | None = None
     assignee_id: int | None = None  # with it, the assignee is a mention that notifies them
+    evidence_note: str = ""  # how much of it is in the evidence store (bot/views/evidence.py)
 
 
 def next_due(ticket: TicketRecord) -> datetime | None:
@@ -80,6 +81,7 @@ def card_text(
         shop=escape(ticket.shop) if ticket.shop else not_given,
         outcome=escape(t(language, f"outcome.{outcome}")) if outcome else not_given,
         evidence_count=facts.evidence_count,
+        evidence_note=facts.evidence_note,
         assignee=_assignee(facts, language),
         due=due_text,
         rating=facts.rating or "",
@@ -128,7 +130,7 @@ def card_keyboard(ticket: TicketRecord, language: str) -> InlineKeyboardMarkup |
         [
             [press("claim"), press("accept"), press("investigate")],
             [press("ask"), press("resolve"), press("reject")],
-            [change_category_button(ticket, language)],
+            [change_category_button(ticket, language), press("dossier")],
         ]
     )
 

@@ -30,6 +30,7 @@ from bot.services.records import AttachmentRecord, TicketRecord
 from bot.services.tickets import TicketService
 from bot.texts import t
 from bot.views.aftercare import rating_text
+from bot.views.evidence import evidence_note
 from bot.views.reply import shown_length
 from storage.models import AttachmentKind, AuthorKind
 
@@ -57,7 +58,10 @@ class CardWriter:
             person = await self.people.get_or_create(ticket.assignee_id)
             assignee = person.display_name or str(ticket.assignee_id)
         rating = await self.rating_line(ticket)
-        facts = CardFacts(len(evidence), assignee, rating, assignee_id=ticket.assignee_id)
+        facts = CardFacts(
+            len(evidence), assignee, rating, assignee_id=ticket.assignee_id,
+            evidence_note=evidence_note(evidence, self.language),
+        )  # fmt: skip
         return card_text(ticket, facts, self.language, self.timezone, self.clock())
 
     async def rating_line(self, ticket: TicketRecord) -> str | None:

@@ -13,6 +13,7 @@ from bot.callback_data import decode
 from bot.context import Context
 from bot.handlers.agent_commands import svc_prompt
 from bot.handlers.common import services
+from bot.handlers.dossier import send_agents_dossier
 from bot.texts import t
 from storage.errors import InvalidTransition
 from storage.lifecycle import can_transition
@@ -38,6 +39,10 @@ async def on_card_button(update: Update, context: Context) -> None:
     action, agent = data.value, update.effective_user
     if action == "claim":
         await actions.assign(svc, ticket.number, agent, agent)
+    elif action == "dossier":
+        await query.answer()
+        await send_agents_dossier(context, ticket, agent, query.message)
+        return
     elif action in actions.DECISIONS:
         if not can_transition(ticket.status, actions.DECISIONS[action]):
             await _refuse_transition(query, language, ticket.status)

@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot.agents.access import ticket_of_message
 from bot.context import Context
+from bot.evidence.telegram import attachment_of
 from bot.handlers.agent_commands import apply_decision
 from bot.handlers.common import services
 from bot.texts import t
@@ -38,3 +39,15 @@ async def on_group_message(update: Update, context: Context) -> None:
         return
     await svc.people.get_or_create(user.id, user.full_name)
     await svc.agents.relay_to_buyer(ticket, message, user.id)
+    await keep_agent_file(svc, ticket.number, message, user.id)
+
+
+async def keep_agent_file(svc, number: str, message, agent_id: int) -> None:
+    """An agent's file for the ticket goes into the evidence store like the buyer's."""
+    item = attachment_of(message)
+    if item is None:
+        return
+    row = await svc.tickets.find_message(message.chat_id, message.message_id)
+    await svc.tickets.add_attachment(
+        number, item, ticket_message_id=row.id if row else None, sender_id=agent_id
+    )

@@ -10,13 +10,16 @@ from bot.agents.access import linked_group_of
 from bot.context import Context
 from bot.handlers.common import services
 from bot.texts import t
+from bot.views.evidence import render_store_size
+from bot.views.report import render_report, render_trend_chart
 from bot.views.stats import render_chart, render_first_guesses, render_summary
 
 CHART_DAYS = 7
 
 
 async def stats(update: Update, context: Context) -> None:
-    """Shows the agents the last 7 and 30 days' figures, then the week's chart, in this thread."""
+    """Shows the agents the last 7 and 30 days' figures, the recurring problems, then the
+    week's chart and the weekly trend, in this thread."""
     svc, message = services(context), update.effective_message
     language = svc.settings.agent_language
     if message is None:
@@ -26,13 +29,25 @@ async def stats(update: Update, context: Context) -> None:
         return
     week, month = await svc.stats.summary(CHART_DAYS), await svc.stats.summary(30)
     guesses = render_first_guesses(await svc.stats.first_guesses(30), language)
-    await message.reply_text(f"{render_summary(week, month, language)}\n\n{guesses}")
-    if week.total == 0:
-        return  # an empty chart says nothing the text does not
-    png = await asyncio.to_thread(render_chart, week, language)  # ~0.5 s of CPU off the loop
+    store = render_store_size(await svc.evidence.size(), language)
+    await message.reply_text(f"{render_summary(week, month, language)}\n\n{guesses}\n\n{store}")
+    report = await svc.reports.report(CHART_DAYS)
+    await message.reply_text(render_report(report, language))
+    thread = message.message_thread_id if message.is_topic_message else None
+    if week.total:  # an empty chart says nothing the text does not
+        png = await asyncio.to_thread(render_chart, week, language)  # ~0.5 s of CPU off the loop
+        await context.bot.send_photo(
+            message.chat_id,
+            photo=png,
+            caption=t(language, "stats.chart_caption", days=CHART_DAYS),
+            message_thread_id=thread,
+        )
+    if not any(count for _, count in report.weeks):
+        return
+    trend = await asyncio.to_thread(render_trend_chart, report, language)
     await context.bot.send_photo(
         message.chat_id,
-        photo=png,
-        caption=t(language, "stats.chart_caption", days=CHART_DAYS),
-        message_thread_id=message.message_thread_id if message.is_topic_message else None,
+        photo=trend,
+        caption=t(language, "report.chart_caption"),
+        message_thread_id=thread,
     )

@@ -21,7 +21,7 @@ from bot.services.stats import ExportRow
 
 HEADER = tuple(field.name for field in fields(ExportRow))
 # Free text a buyer typed; a spreadsheet would run it as a formula if it began like one.
-_FREE_TEXT = frozenset({"order_number", "shop", "rating_comment"})
+_FREE_TEXT = frozenset({"order_number", "shop", "shop_key", "rating_comment"})
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -150,7 +150,11 @@ class FollowUpService:
             await session.flush()
             ids.append((message.id, item))
             if item.evidence is not None:
-                session.add(attachment_row(ticket.id, item.evidence, message.id, now))
+                session.add(
+                    attachment_row(
+                        ticket.id, item.evidence, message.id, now, sender_id=ticket.owner_id
+                    )
+                )
         ticket.updated_at = now
         return tuple(ids)
 

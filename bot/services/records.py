@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol, Self
 
 from storage.lifecycle import TicketStatus
-from storage.models import AttachmentKind, AuthorKind, Priority, Resolution
+from storage.models import AttachmentKind, AuthorKind, EvidenceState, Priority, Resolution
 
 
 class _FromRow:
@@ -148,6 +148,9 @@ class AttachmentRecord(_FromRow):
     mime_type: str | None
     caption: str | None
     created_at: datetime
+    sender_id: int | None = None
+    sha256: str | None = None
+    evidence_state: EvidenceState = EvidenceState.PENDING
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,6 +121,11 @@ class ExportRow:
     resolve_due_at: datetime
     rating_score: int | None
     rating_comment: str | None
+    # Filled by bot/services/report.py for the export (None until then).
+    result_hours: float | None = None
+    poor_rating: int | None = None  # 1 below 3 stars, 0 otherwise, empty when not rated
+    shop_key: str | None = None
+    shop_complaints_7d: int | None = None  # this shop's complaints in the 7 days to filing
 
 
 class StatsService:

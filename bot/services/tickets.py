@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.evidence.downloads import queued
 from bot.services.clock import Clock, utc_now
 from bot.services.records import (
     AttachmentRecord,
@@ -144,7 +145,10 @@ class TicketService:
         _set_due(ticket, due_times(now, self._sla))
         session.add(ticket)
         await session.flush()
-        session.add_all(attachment_row(ticket.id, item, None, now) for item in new.evidence)
+        session.add_all(
+            attachment_row(ticket.id, item, None, now, sender_id=new.owner_id)
+            for item in new.evidence
+        )
         repo.record_change(
             session,
             action="filed",
@@ -388,13 +392,20 @@ class TicketService:
             return TicketRecord.of(ticket)
 
     async def add_attachment(
-        self, number: str, attachment: EvidenceLike, *, ticket_message_id: int | None = None
+        self,
+        number: str,
+        attachment: EvidenceLike,
+        *,
+        ticket_message_id: int | None = None,
+        sender_id: int | None = None,
     ) -> AttachmentRecord:
-        """Stores a piece of evidence, optionally tied to the conversation message it came with."""
+        """Stores a piece of evidence, optionally tied to the conversation message it came with;
+        the sender is the ticket's owner unless said otherwise (an agent)."""
         now = self._clock()
         async with transaction(self._sessions) as session:
             ticket = await _existing(session, number)
-            row = attachment_row(ticket.id, attachment, ticket_message_id, now)
+            sender = ticket.owner_id if sender_id is None else sender_id
+            row = attachment_row(ticket.id, attachment, ticket_message_id, now, sender_id=sender)
             session.add(row)
             await session.flush()
             return AttachmentRecord.of(row)
@@ -463,8 +474,14 @@ def _set_due(ticket: Ticket, due: DueTimes) -> None:
 
 
 def attachment_row(
-    ticket_id: int, item: EvidenceLike, ticket_message_id: int | None, now: datetime
+    ticket_id: int,
+    item: EvidenceLike,
+    ticket_message_id: int | None,
+    now: datetime,
+    *,
+    sender_id: int | None,
 ) -> Attachment:
+    """A piece of evidence with its download queued in the same transaction."""
     return Attachment(
         ticket_id=ticket_id,
         ticket_message_id=ticket_message_id,
@@ -475,4 +492,6 @@ def attachment_row(
         mime_type=item.mime_type,
         caption=item.caption,
         created_at=now,
+        sender_id=sender_id,
+        download=queued(now),
     )

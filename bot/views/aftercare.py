@@ -8,6 +8,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.services.records import RatingRecord, TicketRecord
 from bot.texts import t
+from bot.views.dossier import with_dossier_offer
 from bot.views.intake import button
 from bot.views.reply import Reply
 
@@ -32,7 +33,7 @@ def unhappy_choices(ticket: TicketRecord, language: str) -> list[Reply]:
         )
     return [
         Reply(t(language, "rating.unhappy"), InlineKeyboardMarkup(buttons)),
-        Reply(t(language, "rating.outside_channels")),
+        Reply(with_dossier_offer(t(language, "rating.outside_channels"), ticket.number, language)),
     ]
 
 

@@ -1,8 +1,7 @@
 """Complaint statistics for the agents: a short HTML message and a PNG chart.
 
-The chart's labels are English whatever the language: no CJK font is installed on the
-service's machines, and matplotlib would draw Chinese as empty boxes. The message beside it
-is localised.
+The chart's labels are in the reader's language, drawn with the CJK font a Python package
+ships (bot/dossier/fonts.py), never with whatever fonts the machine has.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from matplotlib.axes import Axes  # noqa: E402  (after the backend is chosen)
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from bot.dossier.fonts import chart_font  # noqa: E402
 from bot.services.stats import SCORES, FirstGuesses, SlaFigure, Summary  # noqa: E402
 from bot.texts import t  # noqa: E402
 
@@ -127,49 +127,55 @@ def _rating(summary: Summary, language: str) -> str:
 def render_chart(summary: Summary, language: str) -> bytes:
     """A PNG: tickets per category (horizontal bars) beside the ratings' distribution.
 
-    Labels are English whatever `language` is (see the module's docstring). The figure is
-    built without pyplot, so no global registry keeps it alive once the bytes are returned,
-    and rendering may run in a worker thread.
+    Labels are in `language`, in the packaged CJK font. The figure is built without pyplot,
+    so no global registry keeps it alive once the bytes are returned, and rendering may run
+    in a worker thread.
     """
+    chart_font()
     figure = Figure(figsize=CHART_SIZE, dpi=CHART_DPI, layout="constrained")
     categories, ratings = figure.subplots(1, 2, width_ratios=(3, 2))
     figure.suptitle(
-        f"Complaints filed in the last {summary.days} days "
-        f"({summary.first_day.isoformat()} to {summary.last_day.isoformat()}): {summary.total}",
+        t(
+            language,
+            "chart.title",
+            days=summary.days,
+            first=summary.first_day.isoformat(),
+            last=summary.last_day.isoformat(),
+            total=summary.total,
+        ),
         fontsize=13,
     )
-    _draw_categories(categories, summary)
-    _draw_ratings(ratings, summary)
+    _draw_categories(categories, summary, language)
+    _draw_ratings(ratings, summary, language)
     buffer = BytesIO()
     figure.savefig(buffer, format="png")
     figure.clear()
     return buffer.getvalue()
 
 
-def _draw_categories(axes: Axes, summary: Summary) -> None:
-    labels = [_category_label(category, "en") for category, _ in summary.by_category]
+def _draw_categories(axes: Axes, summary: Summary, language: str) -> None:
+    labels = [_category_label(category, language) for category, _ in summary.by_category]
     counts = [count for _, count in summary.by_category]
     bars = axes.barh(labels, counts, color=BAR_COLOUR)
     axes.invert_yaxis()  # the taxonomy's first category on top
     axes.bar_label(bars, padding=3)
-    axes.set_title("Tickets per category")
-    axes.set_xlabel("tickets")
+    axes.set_title(t(language, "chart.per_category"))
+    axes.set_xlabel(t(language, "chart.tickets"))
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlim(0, max(max(counts, default=0), 1) * 1.15)
 
 
-def _draw_ratings(axes: Axes, summary: Summary) -> None:
+def _draw_ratings(axes: Axes, summary: Summary, language: str) -> None:
     counts = list(summary.rating_counts)
     bars = axes.bar([f"{score}★" for score in SCORES], counts, color=RATING_COLOURS)
     axes.bar_label(bars, padding=3)
     if summary.rating_average is None:
-        axes.set_title("Ratings (none yet)")
+        axes.set_title(t(language, "chart.ratings_none"))
     else:
-        axes.set_title(
-            f"Ratings (average {summary.rating_average:.1f} from {summary.rating_total})"
-        )
-    axes.set_xlabel("score")
-    axes.set_ylabel("ratings")
+        average = f"{summary.rating_average:.1f}"
+        axes.set_title(t(language, "chart.ratings", average=average, count=summary.rating_total))
+    axes.set_xlabel(t(language, "chart.score"))
+    axes.set_ylabel(t(language, "chart.ratings_axis"))
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylim(0, max(max(counts), 1) * 1.15)
 

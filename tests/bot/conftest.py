@@ -21,7 +21,9 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     url = sqlite_url(tmp_path / "bot.sqlite3")
     await upgrade_database(url)
     async with serve_fake_rasa(FakeRasa()) as rasa:
-        world = World(FakeTelegram(), rasa, FakeClock(datetime(2026, 11, 21, 2, tzinfo=UTC)), url)
+        clock = FakeClock(datetime(2026, 11, 21, 2, tzinfo=UTC))
+        # Evidence files go to the test's folder, never to the working directory's data/.
+        world = World(FakeTelegram(), rasa, clock, url, {"data_dir": tmp_path / "data"})
         await world.start()
         try:
             yield world

@@ -9,11 +9,19 @@ from unittest.mock import AsyncMock
 
 import pytest
 
+from bot.evidence.service import StoreSize
 from bot.handlers.agent_stats import stats
+from bot.services.report import ProblemRow, Report
 from bot.services.stats import FirstGuesses, Summary
 from bot.texts import t
 from tests.bot.test_stats_views import WEEK, empty
 
+SHOP_A = ProblemRow("shop a", "Shop A", 3, 1, 18.0, 0.5, 2)
+REPORT = Report(
+    days=7, first_day=date(2026, 11, 15), last_day=date(2026, 11, 21), total=3,
+    previous_total=1, shops=(SHOP_A,), platforms=(), categories=(),
+    weeks=((date(2026, 11, 9), 1), (date(2026, 11, 16), 3)),
+)  # fmt: skip
 GROUP = -100123
 TOPIC = 77
 
@@ -47,9 +55,12 @@ def world(chat_id: int, summary: Summary, *, topic: int | None = None) -> tuple:
         effective_user=SimpleNamespace(id=2001),
     )
     groups = SimpleNamespace(active=AsyncMock(return_value=SimpleNamespace(chat_id=GROUP)))
+    store = StoreSize(files=2, bytes=3 * 1024 * 1024, pending=1)
     services = SimpleNamespace(
-        settings=SimpleNamespace(agent_language="en"), groups=groups, stats=FakeStats(summary)
-    )
+        settings=SimpleNamespace(agent_language="en"), groups=groups, stats=FakeStats(summary),
+        evidence=SimpleNamespace(size=AsyncMock(return_value=store)),
+        reports=SimpleNamespace(report=AsyncMock(return_value=REPORT)),
+    )  # fmt: skip
     context = SimpleNamespace(
         bot=SimpleNamespace(send_photo=AsyncMock()),
         bot_data=SimpleNamespace(services=services),
@@ -64,13 +75,19 @@ async def test_stats_sends_the_figures_then_the_chart(topic: int | None) -> None
     await stats(update, context)
 
     assert services.stats.asked == [7, 30]
-    [call] = message.reply_text.await_args_list
+    call, problems = message.reply_text.await_args_list
     assert "Last 7 days" in call.args[0] and "Last 30 days" in call.args[0]
     assert (
         "<b>Model's first guess</b> (last 30 days, 10 ticket(s) with one): kept 70% (7/10)"
         in (call.args[0])
     )
-    [photo] = context.bot.send_photo.await_args_list
+    assert "Evidence store: 2 file(s), 3.0 MB in all; 1 still to download" in call.args[0]
+    assert "Recurring problems, last 7 days" in problems.args[0]
+    assert "• Shop A: 3 (+2)" in problems.args[0]
+    photo, trend = context.bot.send_photo.await_args_list
+    assert trend.kwargs["photo"].startswith(b"\x89PNG\r\n\x1a\n")
+    assert trend.kwargs["caption"] == t("en", "report.chart_caption")
+    assert trend.kwargs["message_thread_id"] == topic
     assert photo.args == (GROUP,)
     assert photo.kwargs["photo"].startswith(b"\x89PNG\r\n\x1a\n")
     assert photo.kwargs["message_thread_id"] == topic
@@ -82,8 +99,9 @@ async def test_a_week_without_complaints_gets_no_chart() -> None:
 
     await stats(update, context)
 
-    assert "No complaints were filed." in message.reply_text.await_args.args[0]
-    context.bot.send_photo.assert_not_awaited()
+    assert "No complaints were filed." in message.reply_text.await_args_list[0].args[0]
+    [trend] = context.bot.send_photo.await_args_list  # earlier weeks still had complaints
+    assert trend.kwargs["caption"] == t("en", "report.chart_caption")
 
 
 async def test_other_chats_are_refused() -> None:

@@ -46,6 +46,10 @@ EXPECTED_HEADER = [
     "resolve_due_at",
     "rating_score",
     "rating_comment",
+    "result_hours",  # the analysis columns, filled by bot/services/report.py (test_report.py)
+    "poor_rating",
+    "shop_key",
+    "shop_complaints_7d",
 ]
 FIRST = [
     "TS-20261121-0001",
@@ -66,6 +70,7 @@ FIRST = [
     "2026-11-18T00:00:00+08:00",
     "4",
     COMMENT,
+    *[""] * 4,
 ]
 LAST = [
     "TS-20261121-0003",
@@ -86,6 +91,7 @@ LAST = [
     "2026-11-24T10:00:00+08:00",
     "",
     "",
+    *[""] * 4,
 ]
 
 
