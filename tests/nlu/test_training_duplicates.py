@@ -65,6 +65,11 @@ def test_the_comparison_sees_through_surface_changes() -> None:
 
 
 def test_near_duplicates_are_found_among_many_keys() -> None:
-    keys = ["收到的杯子是碎的而且没有包装", "收到的杯子是裂的而且没有包装", "物流三天没更新", "完全不同"]
+    keys = [
+        "收到的杯子是碎的而且没有包装",
+        "收到的杯子是裂的而且没有包装",
+        "物流三天没更新",
+        "完全不同",
+    ]
     found = [(i, j) for i, j, _ in similar_pairs(keys, NEAR_DUPLICATE)]
     assert found == [(0, 1)]
