@@ -53,6 +53,8 @@ def training_inputs(project_dir: Path = PROJECT_DIR) -> Iterator[Path]:
     excluded = [project_dir / path for path in NOT_TRAINING_INPUTS]
     for data in DATA_PATHS:
         for path in sorted(p for p in (project_dir / data).rglob("*") if p.is_file()):
+            if "__pycache__" in path.parts:
+                continue  # Python's byte code of nlu/components/, written when Rasa imports it
             if not any(path == e or e in path.parents for e in excluded):
                 yield path
     yield project_dir / DOMAIN
