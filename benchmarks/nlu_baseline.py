@@ -5,6 +5,7 @@ Runs in the Rasa environment, which has scikit-learn (nlu_bench.py calls it so):
 
     .venv-nlu/bin/python benchmarks/nlu_baseline.py --train nlu --json out.json \\
         tests/data/nlu_dev.yml tests/data/nlu_eval.yml
+    .venv-nlu/bin/python benchmarks/nlu_baseline.py --cross-validate 5   # on the training data
 
 Prints, and writes as JSON, each set's predictions with their confidence.
 """
@@ -20,6 +21,8 @@ from pathlib import Path
 import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 
 TRAINING_FILES = ("complaints.yml", "conversation.yml", "faq.yml")
@@ -58,9 +61,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--train", type=Path, default=Path("nlu"), help="folder of training files")
     parser.add_argument("--json", type=Path, help="write the predictions here")
-    parser.add_argument("sets", type=Path, nargs="+", help="Rasa NLU YAML files to score")
+    parser.add_argument("--cross-validate", type=int, metavar="FOLDS", help="k-fold CV instead")
+    parser.add_argument("sets", type=Path, nargs="*", help="Rasa NLU YAML files to score")
     args = parser.parse_args()
     training = [e for name in TRAINING_FILES for e in load_examples(args.train / name)]
+    if args.cross_validate:
+        texts, labels = [t for t, _ in training], [i for _, i in training]
+        folds = StratifiedKFold(args.cross_validate, shuffle=True, random_state=42)
+        predicted = cross_val_predict(baseline(), texts, labels, cv=folds)
+        print(
+            f"baseline {args.cross_validate}-fold cross-validation on {len(texts)} examples: "
+            f"macro-F1 {f1_score(labels, predicted, average='macro'):.3f}, "
+            f"accuracy {accuracy_score(labels, predicted):.3f}"
+        )
+        return
     started = time.process_time()
     model = baseline().fit([t for t, _ in training], [i for _, i in training])
     result: dict[str, object] = {"training_examples": len(training)}

@@ -24,6 +24,7 @@ import json
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -41,9 +42,12 @@ from bot.nlu_model import (
     model_file,
     rasa_env,
 )
-from tests.nlu.scoring import confusions, load_examples, macro_f1, score
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))  # the tests' scoring, when run as a script from anywhere
+
+from tests.nlu.scoring import confusions, load_examples, macro_f1, score  # noqa: E402
+
 EVALUATION_FILE = PROJECT_DIR / "tests" / "data" / "nlu_eval.yml"
 DEVELOPMENT_FILE = PROJECT_DIR / "tests" / "data" / "nlu_dev.yml"
 FALLBACK = "nlu_fallback"

@@ -19,7 +19,13 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_END, ENTITY_ATTRIBUTE_START, TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_VALUE,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -64,6 +70,11 @@ class TextNormaliser(GraphComponent):
         spans = [(e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END]) for e in entities]
         normalised, moved = normalise_spans(text, spans, fold_case=self.fold_case)
         for entity, (start, end) in zip(entities, moved, strict=True):
+            original = text[entity[ENTITY_ATTRIBUTE_START] : entity[ENTITY_ATTRIBUTE_END]]
+            if entity.get(ENTITY_ATTRIBUTE_VALUE) == original:
+                # the value is the annotated words, not a synonym: it follows them, or
+                # EntitySynonymMapper would learn 淘宝 -> 淘寶 from the normalised text
+                entity[ENTITY_ATTRIBUTE_VALUE] = normalised[start:end]
             entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END] = start, end
         message.set(TEXT, normalised)
 

@@ -101,10 +101,13 @@ def test_the_rasa_component_rewrites_training_examples_and_parsed_messages() -> 
     component = TextNormaliser.create(TextNormaliser.get_default_config(), None, None, None)
     example = Message(data={
         "text": payload, "intent": "product_quality",
-        "entities": [{"start": 1, "end": 3, "value": "淘寶", "entity": "platform"}],
+        "entities": [
+            {"start": 1, "end": 3, "value": "淘寶", "entity": "platform"},
+            {"start": 1, "end": 3, "value": "taobao", "entity": "platform_synonym"},
+        ],
     })
     component.process_training_data(TrainingData([example]))
-    entity = example.get("entities")[0]
+    entity, synonym = example.get("entities")
     parsed = component.process([Message(data={"text": payload})])[0]
     print(json.dumps({
         "registered": registered.clazz.__name__,
@@ -112,6 +115,7 @@ def test_the_rasa_component_rewrites_training_examples_and_parsed_messages() -> 
         "trainable": registered.is_trainable,
         "training_text": example.get("text"),
         "entity_text": example.get("text")[entity["start"]:entity["end"]],
+        "values": [entity["value"], synonym["value"]],
         "parsed_text": parsed.get("text"),
     }))
     """
@@ -122,6 +126,7 @@ def test_the_rasa_component_rewrites_training_examples_and_parsed_messages() -> 
         "trainable": False,
         "training_text": "在淘宝买的杯子碎了!",
         "entity_text": "淘宝",
+        "values": ["淘宝", "taobao"],  # the words follow the text, a synonym value stays
         "parsed_text": "在淘宝买的杯子碎了!",
     }
 
