@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize_scalar
-from scipy.sparse import csr_matrix, diags
+from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
@@ -47,12 +47,16 @@ class CalibratedLinearModel:
 
     @staticmethod
     def weigh(counts: csr_matrix, idf: np.ndarray) -> csr_matrix:
+        """(1 + log tf) * idf, each row scaled to unit length."""
         weighted = csr_matrix(counts, dtype=np.float64, copy=True)
-        weighted.data = np.where(weighted.data > 0, 1 + np.log(np.abs(weighted.data) + 1e-12), 0)
-        weighted = weighted @ diags(idf)
-        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1))).ravel()
+        weighted.sum_duplicates()
+        weighted.eliminate_zeros()
+        weighted.data = (1 + np.log(weighted.data)) * idf[weighted.indices]
+        rows = np.repeat(np.arange(weighted.shape[0]), np.diff(weighted.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=weighted.data**2, minlength=weighted.shape[0]))
         norms[norms == 0] = 1
-        return csr_matrix(diags(1 / norms) @ weighted)
+        weighted.data /= norms[rows]
+        return weighted
 
     @classmethod
     def _regression(cls, c: float, seed: int) -> LogisticRegression:
@@ -107,8 +111,12 @@ class CalibratedLinearModel:
         best = minimize_scalar(log_loss, bounds=(np.log(0.05), np.log(20.0)), method="bounded")
         return float(np.exp(best.x))
 
+    def __post_init__(self) -> None:
+        # (features, classes) in row order, made once: `coef.T` would be copied on every call
+        self._weights = np.ascontiguousarray(self.coef.T)
+
     def scores(self, counts: csr_matrix) -> np.ndarray:
-        return np.asarray(self.weigh(csr_matrix(counts), self.idf) @ self.coef.T) + self.intercept
+        return np.asarray(self.weigh(csr_matrix(counts), self.idf) @ self._weights) + self.intercept
 
     def predict_proba(self, counts: csr_matrix) -> np.ndarray:
         return _softmax(self.scores(counts), self.temperature)

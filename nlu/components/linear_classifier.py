@@ -199,7 +199,12 @@ class LinearResponseSelector(_LinearComponent):
         if self.model is None or not messages:
             return messages
         intent = self.config["retrieval_intent"]
-        for message, ranking in zip(messages, self._rankings(messages), strict=True):
+        # Only messages classified as the retrieval intent need an answer key (the bot and
+        # Rasa's utter action read it only then): the others are not scored at all.
+        asking = [m for m in messages if (m.get(INTENT) or {}).get("name") == intent]
+        if not asking:
+            return messages
+        for message, ranking in zip(asking, self._rankings(asking), strict=True):
             key, confidence = ranking[0]
             prediction = {
                 "response": {
