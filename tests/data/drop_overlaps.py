@@ -1,6 +1,6 @@
 """Drops from the held-out sets every message that the training data already holds.
 
-    .venv/bin/python tests/data/drop_overlaps.py          # rewrites the two files in place
+    .venv/bin/python -m tests.data.drop_overlaps          # rewrites the two files in place
 
 Independent writers do write the same short messages (你好, bye, 已读不回), so after the
 training data change some development or evaluation messages may equal a training example
@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 from tests.nlu.scoring import load_examples
-from tests.nlu.similarity import comparison_key, similar_pairs
+from tests.nlu.similarity import comparison_key, keys_of, similar_pairs
 
 PROJECT = Path(__file__).resolve().parents[2]
 DATA = PROJECT / "tests" / "data"
@@ -42,6 +42,7 @@ def drop(path: Path, reference: list[str], near: bool) -> int:
     """Removes the example lines of `path` whose key is seen; returns how many."""
     keys = [comparison_key(text) for text, _ in load_examples(path)]
     seen = seen_keys(keys, reference, near)
+    seen |= {key for text, _ in load_examples(path) for key in keys_of(text) if key in reference}
     kept, dropped = [], 0
     for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
         match = EXAMPLE_LINE.match(line)
@@ -59,9 +60,10 @@ def drop(path: Path, reference: list[str], near: bool) -> int:
 
 def main() -> None:
     training = [
-        comparison_key(text)
+        key
         for name in ("complaints", "conversation", "faq")
         for text, _ in load_examples(PROJECT / "nlu" / f"{name}.yml")
+        for key in keys_of(text)
     ]
     evaluation, development = DATA / "nlu_eval.yml", DATA / "nlu_dev.yml"
     print(f"{evaluation.name}: dropped {drop(evaluation, training, near=False)}")

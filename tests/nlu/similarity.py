@@ -24,6 +24,16 @@ def comparison_key(text: str) -> str:
     return "".join(ch for ch in text if ch == ENTITY or unicodedata.category(ch)[0] in "LN")
 
 
+def unmasked_key(text: str) -> str:
+    """The comparison key with the annotated words kept instead of masked."""
+    return comparison_key(ANNOTATION.sub(r"\1", text))
+
+
+def keys_of(text: str) -> set[str]:
+    """Both keys: an annotated example matches a held-out message with or without them."""
+    return {comparison_key(text), unmasked_key(text)}
+
+
 def levenshtein(a: str, b: str) -> int:
     if len(a) < len(b):
         a, b = b, a
