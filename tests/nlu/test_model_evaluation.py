@@ -19,8 +19,8 @@ DATA = Path(__file__).parent.parent / "data"
 EVALUATION_FILE = DATA / "nlu_eval.yml"
 DEVELOPMENT_FILE = DATA / "nlu_dev.yml"
 HELD_OUT = [  # (file, fewest messages, lowest macro-F1 accepted)
-    (DEVELOPMENT_FILE, 400, 0.93),
-    (EVALUATION_FILE, 120, 0.93),
+    (DEVELOPMENT_FILE, 400, 0.94),  # measured 0.973 (517 messages)
+    (EVALUATION_FILE, 120, 0.95),  # measured 0.982 (149 messages)
 ]
 
 
@@ -30,7 +30,13 @@ async def test_macro_f1_on_held_out_messages(
 ) -> None:
     examples = load_examples(path)
     assert len(examples) >= size
-    results = await asyncio.gather(*(nlu_client.parse(text) for text, _ in examples))
+    limit = asyncio.Semaphore(8)  # the server parses one at a time: no queue past the timeout
+
+    async def parse(text: str) -> NluResult | object:
+        async with limit:
+            return await nlu_client.parse(text)
+
+    results = await asyncio.gather(*(parse(text) for text, _ in examples))
     assert all(isinstance(r, NluResult) for r in results)
     gold = [intent for _, intent in examples]
     predicted = [r.intent for r in results if isinstance(r, NluResult)]
