@@ -25,9 +25,12 @@ from bot.context import CONTEXT_TYPES, BotData, Context, Services
 from bot.flood import FloodGuard
 from bot.handlers import (
     agent_buttons,
+    agent_category,
     agent_commands,
     agent_messages,
+    agent_moderation,
     agent_stats,
+    ban_gate,
     buyer_buttons,
     buyer_commands,
     buyer_messages,
@@ -36,10 +39,14 @@ from bot.handlers import (
 )
 from bot.nlu import NluClient
 from bot.services.aftercare import AftercareService
+from bot.services.assignment import AssignmentService
+from bot.services.bans import BanService
 from bot.services.clock import Clock, utc_now
+from bot.services.corrections import CorrectionService
 from bot.services.followups import FollowUpService
 from bot.services.groups import AgentGroupService
 from bot.services.intake import IntakeService
+from bot.services.merge import MergeService
 from bot.services.people import PeopleService
 from bot.services.prompts import PromptService
 from bot.services.sla import SlaHours
@@ -106,9 +113,11 @@ _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 def _register_handlers(application: Application, settings: Settings) -> None:
-    # Group -1 runs first: a buyer flooding the bot is stopped before any other handler.
+    # Group -2 runs first: a buyer flooding the bot is stopped before any other handler;
+    # then (group -1) a banned buyer's update is screened before the buyer's flow sees it.
     guard = FloodGuard(settings.flood_burst, settings.flood_period_seconds)
-    application.add_handler(TypeHandler(Update, guard), group=-1)
+    application.add_handler(TypeHandler(Update, guard), group=-2)
+    application.add_handler(TypeHandler(Update, ban_gate.screen_banned), group=-1)
     # Group 0: the buyer's private chat. Order matters: commands before free text, and
     # the catch-all for unsupported kinds last, so nothing a buyer sends goes unanswered.
     commands = {
@@ -127,7 +136,7 @@ def _register_handlers(application: Application, settings: Settings) -> None:
     media = filters.PHOTO | filters.VIDEO | filters.Document.ALL
     application.add_handler(MessageHandler(PRIVATE & media, buyer_messages.on_media))
     application.add_handler(MessageHandler(PRIVATE & UNSUPPORTED, buyer_messages.on_unsupported))
-    for name in agent_commands.AGENT_COMMANDS:
+    for name in (*agent_commands.AGENT_COMMANDS, *agent_moderation.COMMANDS):
         application.add_handler(CommandHandler(name, agent_commands.from_outside, filters=PRIVATE))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, buyer_commands.unknown))
     # Whatever is left (an empty text, a kind of message Telegram adds later) is answered too.
@@ -139,7 +148,7 @@ def _register_handlers(application: Application, settings: Settings) -> None:
     )
     # The agents' group: commands, then everything else an agent writes (service messages
     # such as "topic created" are not agents' words and are left alone).
-    for name, callback in agent_commands.COMMANDS.items():
+    for name, callback in (agent_commands.COMMANDS | agent_moderation.COMMANDS).items():
         application.add_handler(CommandHandler(name, callback, filters=GROUPS))
     application.add_handler(CommandHandler("stats", agent_stats.stats))
     group_command = GROUPS & filters.COMMAND & filters.UpdateType.MESSAGE
@@ -153,6 +162,9 @@ def _register_handlers(application: Application, settings: Settings) -> None:
     # Card buttons first; every other button belongs to a buyer's private chat.
     application.add_handler(
         CallbackQueryHandler(agent_buttons.on_card_button, pattern=agent_buttons.PATTERN)
+    )
+    application.add_handler(
+        CallbackQueryHandler(agent_category.on_category_button, pattern=agent_category.PATTERN)
     )
     application.add_handler(CallbackQueryHandler(buyer_buttons.on_button))
     application.add_error_handler(errors.on_error)
@@ -169,7 +181,9 @@ def _starter(settings: Settings, clock: Clock):
         sla = SlaHours(settings.sla_accept_hours, settings.sla_investigate_hours,
                        settings.sla_resolve_hours)  # fmt: skip
         token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
-        tickets = TicketService(sessions, clock=clock, sla=sla, timezone=settings.timezone)
+        assignment = AssignmentService(sessions, settings.assignment_rules_file, clock=clock)
+        tickets = TicketService(sessions, clock=clock, sla=sla, timezone=settings.timezone,
+                                assigner=assignment)  # fmt: skip
         people = PeopleService(sessions, clock=clock)
         groups = AgentGroupService(sessions, clock=clock)
         desk = AgentDesk(
@@ -185,7 +199,13 @@ def _starter(settings: Settings, clock: Clock):
             nlu=NluClient(settings.rasa_url, settings.nlu_timeout_seconds, token),
             people=people,
             tickets=tickets,
-            intake=IntakeService(sessions, tickets, clock, settings.nlu_confidence_threshold),
+            intake=IntakeService(
+                sessions,
+                tickets,
+                clock,
+                settings.nlu_confidence_threshold,
+                settings.nlu_shortlist_min_confidence,
+            ),
             followups=FollowUpService(sessions, clock),
             groups=groups,
             prompts=PromptService(sessions, clock),
@@ -193,6 +213,10 @@ def _starter(settings: Settings, clock: Clock):
             aftercare=AftercareService(sessions, tickets, clock, settings.auto_close_days),
             sla=SlaWatch(sessions, clock, timedelta(hours=settings.sla_reminder_hours)),
             stats=StatsService(sessions, clock, settings.timezone),
+            corrections=CorrectionService(sessions, clock),
+            merges=MergeService(sessions, clock=clock),
+            bans=BanService(sessions, clock=clock),
+            assignment=assignment,
         )
         await jobs.link_configured_group(application)
         if application.job_queue is not None:

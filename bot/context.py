@@ -10,10 +10,14 @@ from telegram.ext import CallbackContext, ContextTypes, ExtBot
 from bot.agents.desk import AgentDesk
 from bot.nlu import NluClient
 from bot.services.aftercare import AftercareService
+from bot.services.assignment import AssignmentService
+from bot.services.bans import BanService
 from bot.services.clock import Clock
+from bot.services.corrections import CorrectionService
 from bot.services.followups import FollowUpService
 from bot.services.groups import AgentGroupService
 from bot.services.intake import IntakeService
+from bot.services.merge import MergeService
 from bot.services.people import PeopleService
 from bot.services.prompts import PromptService
 from bot.services.sla_watch import SlaWatch
@@ -40,6 +44,10 @@ class Services:
     aftercare: AftercareService
     sla: SlaWatch
     stats: StatsService
+    corrections: CorrectionService
+    merges: MergeService
+    bans: BanService
+    assignment: AssignmentService
 
 
 class BotData:

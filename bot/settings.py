@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -35,11 +35,14 @@ class Settings(BaseSettings):
     rasa_token: SecretStr | None = None
     nlu_timeout_seconds: float = 3.0
     nlu_confidence_threshold: float = 0.5
+    nlu_shortlist_min_confidence: float = 0.5
 
     support_chat_id: int | None = None
     agent_language: str = "zh"
     canned_answers_file: Path = Path("config/canned_answers.toml")
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    ban_allowed: Literal["agents", "supervisors"] = "agents"
+    assignment_rules_file: Path = Path("config/assignment.toml")
 
     retention_days: int = 400
     timezone: str = "Asia/Shanghai"

@@ -15,6 +15,7 @@ from bot.views.status import local_time
 from storage.lifecycle import TicketStatus
 
 AGENT_ACTION = "agent"
+CATEGORY_ACTION = "agcat"  # the category list (bot/agents/recategorise.py)
 CARD_DESCRIPTION_CHARS = 2500
 TOPIC_NAME_CHARS = 128
 ACTIONS = ("claim", "accept", "investigate", "ask", "resolve", "reject")
@@ -35,6 +36,7 @@ class CardFacts:
     evidence_count: int
     assignee: str | None
     rating: str | None = None
+    assignee_id: int | None = None  # with it, the assignee is a mention that notifies them
 
 
 def next_due(ticket: TicketRecord) -> datetime | None:
@@ -51,16 +53,20 @@ def card_text(
     if due is not None and due < now:
         due_text = f"{due_text} {t(language, 'agent.overdue')}"
     not_given = t(language, "intake.not_given")
-    description = ticket.description or ""
-    if len(description) > CARD_DESCRIPTION_CHARS:
-        description = description[:CARD_DESCRIPTION_CHARS] + "…"
+    description = escape(ticket.description or "")
+    if is_shortened(ticket):
+        whole = len(ticket.description or "")
+        shortened = t(language, "agent.card_shortened", count=whole)
+        description = f"{escape(ticket.description[:CARD_DESCRIPTION_CHARS])}…\n{shortened}"
     confidence = (
         f"{ticket.category_confidence:.0%}"
         if ticket.category_confidence is not None
         else t(language, "agent.confidence_none")
     )
+    if ticket.category_corrected_at is not None:  # that confidence was the model's category's
+        confidence = _corrected(ticket, language)
     outcome = ticket.desired_resolution
-    return t(
+    card = t(
         language,
         "agent.card",
         number=ticket.number,
@@ -74,14 +80,46 @@ def card_text(
         shop=escape(ticket.shop) if ticket.shop else not_given,
         outcome=escape(t(language, f"outcome.{outcome}")) if outcome else not_given,
         evidence_count=facts.evidence_count,
-        assignee=escape(facts.assignee) if facts.assignee else t(language, "agent.assignee_none"),
+        assignee=_assignee(facts, language),
         due=due_text,
         rating=facts.rating or "",
-        description=escape(description) or not_given,
+        description=description or not_given,
     )
+    if ticket.merged_into is not None:
+        card = t(language, "merge.card_line", number=ticket.merged_into) + "\n" + card
+    return card
 
 
-def card_keyboard(ticket: TicketRecord, language: str) -> InlineKeyboardMarkup:
+def _corrected(ticket: TicketRecord, language: str) -> str:
+    if ticket.model_category is None:
+        return t(language, "corrections.card_corrected")
+    try:
+        guess = t(language, f"category.{ticket.model_category}")
+    except KeyError:
+        guess = ticket.model_category
+    return t(language, "corrections.card_corrected_from", guess=escape(guess))
+
+
+def is_shortened(ticket: TicketRecord) -> bool:
+    """Whether the card shows only the beginning of the description (the rest follows it)."""
+    return len(ticket.description or "") > CARD_DESCRIPTION_CHARS
+
+
+def mention(user_id: int, name: str | None) -> str:
+    """An HTML mention of a Telegram user by id (it notifies them); the name is escaped."""
+    return f'<a href="tg://user?id={int(user_id)}">{escape(name or str(user_id))}</a>'
+
+
+def _assignee(facts: CardFacts, language: str) -> str:
+    if facts.assignee_id is not None:
+        return mention(facts.assignee_id, facts.assignee)
+    return escape(facts.assignee) if facts.assignee else t(language, "agent.assignee_none")
+
+
+def card_keyboard(ticket: TicketRecord, language: str) -> InlineKeyboardMarkup | None:
+    if ticket.merged_into is not None:
+        return None  # folded into another ticket: nothing left to do here (edits drop buttons)
+
     def press(action: str) -> InlineKeyboardButton:
         data = ButtonData(AGENT_ACTION, action, ticket.number).encode()
         return InlineKeyboardButton(t(language, f"agent.button_{action}"), callback_data=data)
@@ -90,8 +128,15 @@ def card_keyboard(ticket: TicketRecord, language: str) -> InlineKeyboardMarkup:
         [
             [press("claim"), press("accept"), press("investigate")],
             [press("ask"), press("resolve"), press("reject")],
+            [change_category_button(ticket, language)],
         ]
     )
+
+
+def change_category_button(ticket: TicketRecord, language: str) -> InlineKeyboardButton:
+    """Opens the category list in place of the card's buttons."""
+    data = ButtonData(CATEGORY_ACTION, "open", ticket.number).encode()
+    return InlineKeyboardButton(t(language, "corrections.button_change"), callback_data=data)
 
 
 def topic_name(ticket: TicketRecord, language: str) -> str:

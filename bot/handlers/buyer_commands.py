@@ -9,9 +9,9 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.context import Context
 from bot.faq import FAQ_KEYS
 from bot.handlers.common import answer, buyer_language, services
-from bot.handlers.relay import deliver_followup
 from bot.services.records import TicketRecord
 from bot.texts import LANGUAGES, t
+from bot.views.cancel import cancelled_text
 from bot.views.intake import button, rows
 from bot.views.reply import Reply
 from bot.views.status import render_not_found, render_ticket_detail, render_ticket_list
@@ -69,16 +69,11 @@ async def set_language(update: Update, context: Context, language: str) -> None:
 
 
 async def cancel(update: Update, context: Context) -> None:
-    """Withdraws the complaint being filled in, if any."""
+    """Drops the question the buyer is at, whichever it is; nothing of it is filed."""
     language = await buyer_language(update, context)
     user_id = update.effective_user.id if update.effective_user else 0
-    settled = await services(context).followups.settle(user_id)
-    if settled is not None:
-        await answer(update, context, await deliver_followup(context, settled, language))
-        return
-    withdrawn = await services(context).intake.discard(user_id)
-    key = "intake.cancelled" if withdrawn else "common.nothing_in_progress"
-    await answer(update, context, Reply(t(language, key), main_menu(language)))
+    cancelled = await services(context).intake.cancel(user_id)
+    await answer(update, context, Reply(cancelled_text(cancelled, language), main_menu(language)))
 
 
 async def unknown(update: Update, context: Context) -> None:

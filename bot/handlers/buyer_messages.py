@@ -11,11 +11,12 @@ from telegram.ext import Job
 
 from bot.context import Context
 from bot.faq import response_text
-from bot.handlers import aftercare
+from bot.handlers import aftercare, buyer_commands
 from bot.handlers.buyer_commands import main_menu, status_reply
 from bot.handlers.common import answer, buyer_language, send, services
 from bot.handlers.relay import deliver_followup
 from bot.nlu import NluResult
+from bot.services.cancelling import asks_to_cancel
 from bot.services.followups import AddedToTicket, AskWhichTicket
 from bot.services.intake_draft import Evidence, Step
 from bot.texts import t
@@ -42,6 +43,8 @@ async def on_text(update: Update, context: Context) -> None:
     prompt = await services(context).intake.current(update.effective_user.id)
     if prompt is None:
         await free_text(update, context, language, text)
+    elif await asks_to_cancel(text, services(context).nlu.parse):
+        await buyer_commands.cancel(update, context)
     else:
         await answer_step(update, context, language, prompt.step, text)
 
@@ -57,6 +60,8 @@ async def answer_step(
         prompt = await intake.give_order(user_id, text)
     elif step is Step.SHOP:
         prompt = await intake.give_shop(user_id, text)
+    elif step is Step.CATEGORY:
+        prompt = await intake.continue_description(user_id, text)
     elif step is Step.COMMENT:
         replies = await aftercare.comment(update, context, text, language)
         if replies is None:

@@ -26,6 +26,7 @@ from bot.services.intake_draft import (
 )
 from bot.services.records import NewTicket, TicketRecord
 from bot.services.tickets import TicketService
+from bot.services.understanding import details, first_guess, shortlist
 from storage.db import SessionFactory, transaction
 from storage.errors import DomainError
 from storage.models import IntakeDraft
@@ -60,6 +61,16 @@ class Filed:
     duplicate: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    """What a cancel dropped: the question the person was at (None: there was none), the
+    number of held messages dropped with it, and the ticket a comment or reason was for."""
+
+    step: Step | None
+    held: int = 0
+    ticket_number: str | None = None
+
+
 class IntakeService:
     """Use cases of the intake; each runs in one transaction."""
 
@@ -69,9 +80,11 @@ class IntakeService:
         tickets: TicketService,
         clock: Callable[[], datetime],
         confidence_threshold: float = 0.55,
+        shortlist_min_confidence: float = 0.5,
     ) -> None:
         self._sessions, self._tickets, self._clock = sessions, tickets, clock
         self._threshold = confidence_threshold
+        self._shortlist_mass = shortlist_min_confidence
 
     async def current(self, person_id: int) -> Prompt | None:
         """The question the person is at, or None when nothing is in progress."""
@@ -99,17 +112,30 @@ class IntakeService:
 
     async def describe(self, person_id: int, text: str, nlu: NluResult | NluUnavailable) -> Prompt:
         """Stores the description with the category the model proposes."""
-        text = text.strip()[:MAX_DESCRIPTION]
+        text = text.strip()
         notices = ("intake.personal_data_warning",) if contains_personal_numbers(text) else ()
         async with transaction(self._sessions) as session:
             row = await session.get(IntakeDraft, person_id, with_for_update=True)
             draft = Draft.from_json(row.data) if row else Draft()
             if draft.description and not draft.editing and Step(row.step) is Step.DESCRIBE:
-                text = f"{draft.description}\n{text}"[:MAX_DESCRIPTION]  # held messages first
-            draft.description = text
+                text = f"{draft.description}\n{text}"  # held messages first
+            draft.description, cut = _within_limit(text)
             if not draft.editing:
                 self._apply_understanding(draft, nlu)
-            return self._advance(session, person_id, row, Step.DESCRIBE, draft, notices)
+            return self._advance(session, person_id, row, Step.DESCRIBE, draft, notices + cut)
+
+    async def continue_description(self, person_id: int, text: str) -> Prompt:
+        """Adds a further message to the description while the category is being asked: a
+        long text reaches the bot as several messages, and each of them is kept."""
+        async with transaction(self._sessions) as session:
+            row, draft = await self._locked(session, person_id)
+            if Step(row.step) is not Step.CATEGORY:
+                raise StaleButton(Step.CATEGORY)
+            draft.description, cut = _within_limit(f"{draft.description}\n{text.strip()}")
+            private = contains_personal_numbers(text)
+            notices = ("intake.personal_data_warning",) if private else ()
+            notices += cut or ("intake.description_continued",)
+            return self._save(row, Step.CATEGORY, draft, notices)
 
     async def choose_category(self, person_id: int, token: str, category: str) -> Prompt:
         """Stores the category the buyer confirmed or picked."""
@@ -215,6 +241,17 @@ class IntakeService:
             ticket = await self._tickets.file_in(session, _new_ticket(person_id, draft))
             return Filed(TicketRecord.of(ticket), duplicate=False)
 
+    async def cancel(self, person_id: int) -> Cancelled:
+        """Drops whatever question the person is at: an intake, messages held for "which
+        ticket?" (they join no ticket), an awaited comment or review reason."""
+        async with transaction(self._sessions) as session:
+            row = await session.get(IntakeDraft, person_id, with_for_update=True)
+            if row is None:
+                return Cancelled(None)
+            await session.delete(row)
+            draft = Draft.from_json(row.data)
+            return Cancelled(Step(row.step), len(draft.pending), draft.ticket_number)
+
     async def discard(self, person_id: int) -> bool:
         """Withdraws the draft; False when there was none."""
         async with transaction(self._sessions) as session:
@@ -241,15 +278,22 @@ class IntakeService:
 
     def _apply_understanding(self, draft: Draft, nlu: NluResult | NluUnavailable) -> None:
         draft.category = draft.suggested = draft.confidence = None
+        draft.model_guess = draft.model_confidence = None
+        draft.shortlist = []
+        _forget_prefilled(draft)
         if isinstance(nlu, NluUnavailable):
             draft.category_reason = "unavailable"
             return
-        platform, order = nlu.entities.get("platform"), nlu.entities.get("order_id")
-        draft.detected_platform = platform if platform in PLATFORMS else None
-        draft.detected_order = clean_order_number(order) if order else None
+        _prefill(draft, nlu)
+        guess = first_guess(nlu)
+        if guess is not None:
+            draft.model_guess, draft.model_confidence = guess
         if nlu.intent in COMPLAINT_CATEGORIES and nlu.confidence >= self._threshold:
             draft.suggested, draft.confidence = nlu.intent, nlu.confidence
             draft.category_reason = "suggested"
+        elif short := shortlist(nlu, self._shortlist_mass):
+            draft.shortlist = list(short)
+            draft.category_reason = "shortlist"
         else:
             draft.category_reason = "low_confidence"
 
@@ -273,6 +317,8 @@ class IntakeService:
         return row, draft
 
     def _advance(self, session, person_id, row, answered: Step, draft: Draft, notices=()) -> Prompt:
+        if answered is not Step.DESCRIBE:  # the buyer's own answer replaces the description's
+            draft.prefilled = [s for s in draft.prefilled if s != answered.value]
         step = next_step(draft, answered)
         if step is Step.SUMMARY:
             draft.editing = False
@@ -292,6 +338,37 @@ class IntakeService:
         )  # fmt: skip
         session.add(row)
         return row
+
+
+_PREFILLABLE = {Step.PLATFORM: "platform", Step.ORDER: "order_number", Step.SHOP: "shop",
+                Step.OUTCOME: "outcome"}  # fmt: skip
+
+
+def _forget_prefilled(draft: Draft) -> None:
+    """Clears what an earlier description filled in, before the new one is understood."""
+    for step, attribute in _PREFILLABLE.items():
+        if step.value in draft.prefilled:
+            setattr(draft, attribute, None)
+    draft.prefilled = []
+    draft.detected_platform = draft.detected_order = None
+
+
+def _prefill(draft: Draft, nlu: NluResult) -> None:
+    """Answers the questions the description already answers; the summary shows them."""
+    found = details(nlu)
+    draft.detected_platform, draft.detected_order = found.platform, found.order_number
+    for step, attribute in _PREFILLABLE.items():
+        value = getattr(found, attribute)
+        if value is not None and getattr(draft, attribute) is None:
+            setattr(draft, attribute, value)
+            draft.prefilled.append(step.value)
+
+
+def _within_limit(text: str) -> tuple[str, tuple[str, ...]]:
+    """The description as kept, with the notice that says it was cut when it was."""
+    if len(text) <= MAX_DESCRIPTION:
+        return text, ()
+    return text[:MAX_DESCRIPTION], ("common.too_long",)
 
 
 def _from_held(held: Draft) -> Draft:
@@ -316,4 +393,6 @@ def _new_ticket(person_id: int, draft: Draft) -> NewTicket:
         description=draft.description,
         evidence=list(draft.evidence),
         intake_token=draft.token,
+        model_category=draft.model_guess,
+        model_confidence=draft.model_confidence,
     )

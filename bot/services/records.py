@@ -40,6 +40,9 @@ class TicketRecord(_FromRow):
     owner_id: int
     category: str
     category_confidence: float | None
+    model_category: str | None
+    model_confidence: float | None
+    category_corrected_at: datetime | None
     platform: str | None
     order_number: str | None
     shop: str | None
@@ -64,6 +67,7 @@ class TicketRecord(_FromRow):
     group_chat_id: int | None
     group_topic_id: int | None
     group_card_message_id: int | None
+    merged_into: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +130,8 @@ class NewTicket:
     priority: Priority = Priority.NORMAL
     evidence: Sequence[EvidenceLike] = ()
     intake_token: str | None = None
+    model_category: str | None = None  # the model's first guess, whatever was chosen
+    model_confidence: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,8 @@
 A window of N days is N calendar days in the service's timezone, today included: on
 Saturday 21 November at 10:00, the last 7 days run from Sunday 15 November 00:00 until now.
 Every figure is about the tickets *filed* in the window, whatever happened to them later.
+A ticket merged into another (/merge) is left out of every figure: the complaint counts once,
+as the ticket it went into. The CSV export still lists it (status closed).
 
 The SLA figures judge each ticket against its current due times (a reopen or an escalation
 starts them again), at the moment the statistics are asked for:
@@ -43,6 +45,8 @@ from storage.models import Rating, Resolution, Ticket
 SCORES = (1, 2, 3, 4, 5)
 AWAITING_REVIEW = (TicketStatus.NEW, TicketStatus.REOPENED)
 
+# A ticket merged into another is the same complaint: only the one it went into counts.
+_COUNTED = Ticket.merged_into.is_(None)
 # When a ticket was reviewed: accepted, or rejected without being accepted.
 _REVIEWED_AT = func.coalesce(Ticket.accepted_at, Ticket.rejected_at)
 _REVIEWED = and_(Ticket.status.not_in(AWAITING_REVIEW), _REVIEWED_AT.is_not(None))
@@ -171,6 +175,29 @@ class StatsService:
             rows = (await session.execute(query)).all()
             return [self._export_row(ticket, score, comment) for ticket, score, comment in rows]
 
+    async def first_guesses(self, days: int) -> FirstGuesses:
+        """How often the model's first guess was kept, over the last `days` calendar days."""
+        if days < 1:
+            raise ValueError("a window is at least one day")
+        last_day = self._clock().astimezone(self._timezone).date()
+        since = self._midnight(last_day - timedelta(days=days - 1))
+        kept = _count_if(Ticket.model_category == Ticket.category)
+        query = (
+            select(Ticket.model_category, kept, func.count())
+            .where(Ticket.filed_at >= since, Ticket.model_category.is_not(None))
+            .group_by(Ticket.model_category)
+        )
+        async with transaction(self._sessions, read_only=True) as session:
+            rows = {c: (int(k), int(n)) for c, k, n in (await session.execute(query)).all()}
+        known = [c for c in COMPLAINT_CATEGORIES if c in rows]
+        order = known + sorted(set(rows) - set(COMPLAINT_CATEGORIES))
+        return FirstGuesses(
+            days=days,
+            kept=sum(k for k, _ in rows.values()),
+            counted=sum(n for _, n in rows.values()),
+            by_category=tuple((c, *rows[c]) for c in order),
+        )
+
     def _midnight(self, day: date) -> datetime:
         return datetime.combine(day, time(), tzinfo=self._timezone)
 
@@ -203,7 +230,7 @@ class StatsService:
 
 async def _counts(session: AsyncSession, column: Any, since: datetime) -> dict[Any, int]:
     """Tickets filed since `since`, counted by the values of `column`."""
-    query = select(column, func.count()).where(Ticket.filed_at >= since).group_by(column)
+    query = select(column, func.count()).where(_COUNTED, Ticket.filed_at >= since).group_by(column)
     return {key: count for key, count in (await session.execute(query)).all()}
 
 
@@ -221,7 +248,7 @@ async def _sla(session: AsyncSession, since: datetime, now: datetime) -> tuple[S
         _count_if(accept_counted),
         _count_if(result_kept),
         _count_if(result_counted),
-    ).where(Ticket.filed_at >= since)
+    ).where(_COUNTED, Ticket.filed_at >= since)
     accept_ok, accept_all, result_ok, result_all = (await session.execute(query)).one()
     return SlaFigure(int(accept_ok), int(accept_all)), SlaFigure(int(result_ok), int(result_all))
 
@@ -233,7 +260,7 @@ async def _hours(
     since: datetime,
 ) -> list[float]:
     """Hours from filing to `moment`, for the tickets meeting `condition`."""
-    query = select(Ticket.filed_at, moment).where(Ticket.filed_at >= since, condition)
+    query = select(Ticket.filed_at, moment).where(_COUNTED, Ticket.filed_at >= since, condition)
     rows = (await session.execute(query)).all()
     return [(end - start).total_seconds() / 3600 for start, end in rows]
 
@@ -242,7 +269,7 @@ async def _rating_counts(session: AsyncSession, since: datetime) -> tuple[int, .
     query = (
         select(Rating.score, func.count())
         .join(Ticket, Rating.ticket_id == Ticket.id)
-        .where(Ticket.filed_at >= since)
+        .where(_COUNTED, Ticket.filed_at >= since)
         .group_by(Rating.score)
     )
     counts = {score: count for score, count in (await session.execute(query)).all()}
@@ -252,3 +279,21 @@ async def _rating_counts(session: AsyncSession, since: datetime) -> tuple[int, .
 def _median(values: Iterable[float]) -> float | None:
     values = list(values)
     return statistics.median(values) if values else None
+
+
+# ───────────────────────── the model's first guess, kept or corrected ─────────────────────────
+
+
+@dataclass(frozen=True, slots=True)
+class FirstGuesses:
+    """How often the model's first guess is the ticket's category now, among the tickets filed
+    in the window that had a guess (none when the NLU was away); by the guessed category."""
+
+    days: int
+    kept: int
+    counted: int
+    by_category: tuple[tuple[str, int, int], ...]  # (guessed category, kept, counted), if any
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.counted == 0 else 100 * self.kept / self.counted

@@ -10,6 +10,7 @@ from bot.callback_data import ButtonData
 from bot.services.intake import Prompt
 from bot.services.intake_draft import (
     COMPLAINT_CATEGORIES,
+    MAX_DESCRIPTION,
     MAX_EVIDENCE,
     MAX_EVIDENCE_BYTES,
     MAX_SHOP,
@@ -23,6 +24,7 @@ from bot.texts import t
 from bot.views.reply import Reply
 
 SUMMARY_DESCRIPTION_CHARS = 1500
+NOTICE_LIMITS = {"common.too_long": MAX_DESCRIPTION}  # other notices name the shop's limit
 EDITABLE = (
     Step.DESCRIBE, Step.CATEGORY, Step.PLATFORM, Step.ORDER, Step.SHOP, Step.OUTCOME,
     Step.EVIDENCE,
@@ -50,7 +52,11 @@ def rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKey
 
 def render_prompt(prompt: Prompt, language: str) -> list[Reply]:
     """The notices, then the question of the prompt's step."""
-    replies = [Reply(t(language, key, limit=MAX_SHOP)) for key in prompt.notices]
+    count = len(prompt.draft.description)
+    replies = [
+        Reply(t(language, key, limit=NOTICE_LIMITS.get(key, MAX_SHOP), count=count))
+        for key in prompt.notices
+    ]
     replies.append(QUESTIONS[prompt.step](prompt.draft, language))
     return replies
 
@@ -89,6 +95,8 @@ def ask_category(draft: Draft, language: str) -> Reply:
         return Reply(
             t(language, "intake.understood", category=label), InlineKeyboardMarkup(keyboard)
         )
+    if draft.category_reason == "shortlist" and draft.shortlist:
+        return ask_from_shortlist(draft, language)
     intro = {
         "unavailable": "intake.nlu_unavailable",
         "low_confidence": "intake.low_confidence",
@@ -97,6 +105,15 @@ def ask_category(draft: Draft, language: str) -> Reply:
         button(t(language, f"category.{c}"), "cat", c, draft.token) for c in COMPLAINT_CATEGORIES
     ]
     return Reply(t(language, intro), InlineKeyboardMarkup(rows(buttons, 2)))
+
+
+def ask_from_shortlist(draft: Draft, language: str) -> Reply:
+    """The model's three best categories, then "another category" for the whole list."""
+    keyboard = [
+        [button(t(language, f"category.{c}"), "cat", c, draft.token)] for c in draft.shortlist
+    ]
+    keyboard.append([button(t(language, "shortlist.button_another"), "catlist", token=draft.token)])
+    return Reply(t(language, "shortlist.ask"), InlineKeyboardMarkup(keyboard))
 
 
 def ask_platform(draft: Draft, language: str) -> Reply:
@@ -162,9 +179,10 @@ def ask_evidence(draft: Draft, language: str) -> Reply:
 
 def show_summary(draft: Draft, language: str) -> Reply:
     not_given = t(language, "intake.not_given")
-    description = draft.description
-    if len(description) > SUMMARY_DESCRIPTION_CHARS:
-        description = description[:SUMMARY_DESCRIPTION_CHARS] + "…"
+    description = escape(draft.description)
+    if len(draft.description) > SUMMARY_DESCRIPTION_CHARS:
+        shortened = t(language, "intake.summary_shortened", count=len(draft.description))
+        description = f"{escape(draft.description[:SUMMARY_DESCRIPTION_CHARS])}…\n{shortened}"
     text = t(
         language,
         "intake.summary",
@@ -174,8 +192,10 @@ def show_summary(draft: Draft, language: str) -> Reply:
         shop=escape(draft.shop) if draft.shop else not_given,
         outcome=escape(t(language, f"outcome.{draft.outcome}")) if draft.outcome else not_given,
         evidence_count=len(draft.evidence),
-        description=escape(description) or not_given,
+        description=description or not_given,
     )
+    if draft.prefilled:
+        text += "\n\n" + prefilled_note(draft, language)
     keyboard = [
         [button(t(language, "intake.button_submit"), "submit", token=draft.token)],
         [
@@ -184,6 +204,13 @@ def show_summary(draft: Draft, language: str) -> Reply:
         ],
     ]
     return Reply(text, InlineKeyboardMarkup(keyboard))
+
+
+def prefilled_note(draft: Draft, language: str) -> str:
+    """Which answers came from the description, so the buyer checks them."""
+    steps = [s for s in EDITABLE if s.value in draft.prefilled]
+    items = t(language, "prefill.separator").join(t(language, EDIT_LABELS[s]) for s in steps)
+    return t(language, "prefill.note", items=escape(items))
 
 
 def edit_menu(draft: Draft, language: str) -> Reply:
