@@ -52,7 +52,7 @@ async def comment(update: Update, context: Context, text: str, language: str) ->
     if ticket is None or rating is None:
         return None
     try:
-        rated = await svc.aftercare.rate(user_id, number, rating.score, text.strip()[:1000])
+        rated = await svc.aftercare.rate(user_id, number, rating.score, text.strip())
     except InvalidRating:
         return None
     await _show_rating(context, rated.ticket)
@@ -89,7 +89,7 @@ async def review_reason(update: Update, context: Context, text: str, language: s
     number = await services(context).aftercare.take_text(update.effective_user.id, Step.REVIEW)
     if number is None:
         return []
-    return await review(update, context, number, text.strip()[:2000], language)
+    return await review(update, context, number, text.strip(), language)
 
 
 async def review(update: Update, context: Context, number: str, reason: str, language: str):
