@@ -9,7 +9,7 @@ and is stopped at the end.
 
 Quality: every message of the development set (tests/data/nlu_dev.yml) and of the evaluation
 set (tests/data/nlu_eval.yml) is parsed and scored as the bot sees it (nlu_fallback counts as
-a miss), side by side with the baseline of benchmarks/nlu_baseline.py (character n-gram TF-IDF
+a miss), side by side with the baseline of nlu/baseline.py (character n-gram TF-IDF
 + logistic regression on the same training data, run in the Rasa environment). Reliability:
 how often the model's best intent is right, by bins of its confidence, on the development set.
 
@@ -247,12 +247,12 @@ def at_threshold(examples: list[tuple[str, str]], answers: list[dict[str, Any]])
 
 
 def baseline(sets: list[Path], train: Path = PROJECT_DIR / "nlu") -> dict[str, Any]:
-    """Runs benchmarks/nlu_baseline.py in the Rasa environment (it has scikit-learn)."""
+    """Runs nlu/baseline.py in the Rasa environment (it has scikit-learn)."""
     with tempfile.TemporaryDirectory(prefix="nlu-baseline-") as folder:
         output = Path(folder) / "baseline.json"
         command = [
             str(NluPaths().venv / "bin" / "python"),
-            str(PROJECT_DIR / "benchmarks" / "nlu_baseline.py"),
+            str(PROJECT_DIR / "nlu" / "baseline.py"),
             "--train", str(train), "--json", str(output), *map(str, sets),
         ]  # fmt: skip
         subprocess.run(command, cwd=PROJECT_DIR, env=rasa_env(), check=True)

@@ -64,8 +64,9 @@ class NluPaths:
         return self.venv / "bin" / "rasa"
 
 
-# In nlu/ but not read by training: alternative pipelines to compare, the server's channels.
-NOT_TRAINING_INPUTS = (Path("nlu/pipelines"), CREDENTIALS)
+# In nlu/ but not read by training: alternative pipelines to compare, the server's channels,
+# the baseline that benchmarks/nlu_bench.py runs in the Rasa environment.
+NOT_TRAINING_INPUTS = (Path("nlu/pipelines"), CREDENTIALS, Path("nlu/baseline.py"))
 
 
 def training_inputs(project_dir: Path = PROJECT_DIR) -> Iterator[Path]:

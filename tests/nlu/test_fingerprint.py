@@ -27,6 +27,7 @@ def test_files_training_does_not_read_leave_it_alone(tmp_path: Path) -> None:
     (project / "nlu" / "pipelines").mkdir(exist_ok=True)
     (project / "nlu" / "pipelines" / "another.yml").write_text("pipeline: []\n")
     (project / "nlu" / "credentials.yml").write_text("rest:\nsocketio:\n")
+    (project / "nlu" / "baseline.py").write_text("# the benchmark's baseline changed\n")
     assert fingerprint(project) == before
 
 

@@ -3,9 +3,9 @@ regression (scikit-learn), trained on the same training data, no normalisation, 
 
 Runs in the Rasa environment, which has scikit-learn (nlu_bench.py calls it so):
 
-    .venv-nlu/bin/python benchmarks/nlu_baseline.py --train nlu --json out.json \\
+    .venv-nlu/bin/python nlu/baseline.py --train nlu --json out.json \\
         tests/data/nlu_dev.yml tests/data/nlu_eval.yml
-    .venv-nlu/bin/python benchmarks/nlu_baseline.py --cross-validate 5   # on the training data
+    .venv-nlu/bin/python nlu/baseline.py --cross-validate 5   # on the training data
 
 Prints, and writes as JSON, each set's predictions with their confidence.
 """
