@@ -1,12 +1,19 @@
-"""Times the Rasa NLU server's /model/parse one message at a time and under concurrency.
+"""Scores the production model beside the simple baseline, and times the NLU server.
 
     .venv/bin/python benchmarks/nlu_bench.py            # production model, trained if missing
     .venv/bin/python benchmarks/nlu_bench.py --train-into /tmp/nlu-bench-models --json out.json
 
 The model comes from ensure_model() (the one the bot serves); `--train-into DIR` trains it afresh
 into DIR, with an empty Rasa cache, and times that. The server listens on a free loopback port
-and is stopped at the end. Messages cycle through the held-out evaluation set's texts; the
-first pass over them is also scored as the bot sees it (nlu_fallback counts as a miss).
+and is stopped at the end.
+
+Quality: every message of the development set (tests/data/nlu_dev.yml) and of the evaluation
+set (tests/data/nlu_eval.yml) is parsed and scored as the bot sees it (nlu_fallback counts as
+a miss), side by side with the baseline of nlu/baseline.py (character n-gram TF-IDF
++ logistic regression on the same training data, run in the Rasa environment). Reliability:
+how often the model's best intent is right, by bins of its confidence, on the development set.
+
+Speed: messages then cycle through both sets' texts one at a time and from concurrent clients.
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ import asyncio
 import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -24,12 +33,25 @@ from typing import Any
 
 import httpx
 
-from bot.nlu_model import NluPaths, NluServer, NluSetupError, ensure_model, free_port, model_file
-from tests.nlu.scoring import load_examples
+from bot.nlu_model import (
+    NluPaths,
+    NluServer,
+    NluSetupError,
+    ensure_model,
+    free_port,
+    model_file,
+    rasa_env,
+)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))  # the tests' scoring, when run as a script from anywhere
+
+from tests.nlu.scoring import confusions, load_examples, macro_f1, score  # noqa: E402
+
 EVALUATION_FILE = PROJECT_DIR / "tests" / "data" / "nlu_eval.yml"
+DEVELOPMENT_FILE = PROJECT_DIR / "tests" / "data" / "nlu_dev.yml"
 FALLBACK = "nlu_fallback"
+CONFIDENCE_BINS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
 @dataclass(frozen=True)
@@ -161,15 +183,97 @@ async def concurrently(
     return summarise(f"{clients} concurrent clients", samples, seconds, cpu)
 
 
-def served_accuracy(examples: list[tuple[str, str]], answers: list[dict[str, Any]]) -> dict:
-    """How the served answers match the evaluation labels, fallback counted as a miss."""
-    predicted = [a["intent"]["name"] for a in answers]
-    right = sum(p == gold for p, (_, gold) in zip(predicted, examples, strict=True))
+def best_intent(answer: dict[str, Any]) -> tuple[str, float]:
+    """The classifier's best intent and confidence, also when the fallback answered."""
+    for item in answer.get("intent_ranking") or []:
+        if item.get("name") != FALLBACK:
+            return str(item["name"]), float(item["confidence"])
+    return str(answer["intent"]["name"]), float(answer["intent"]["confidence"])
+
+
+def quality(examples: list[tuple[str, str]], predicted: list[str]) -> dict[str, Any]:
+    """Macro-F1, accuracy and fallbacks of predictions, fallback counted as a miss."""
+    gold = [intent for _, intent in examples]
+    scores = score(gold, predicted)
     return {
         "messages": len(examples),
-        "accuracy": right / len(examples),
-        "fallback": sum(p == FALLBACK for p in predicted),
+        "macro_f1": macro_f1(scores),
+        "accuracy": sum(p == g for p, g in zip(predicted, gold, strict=True)) / len(gold),
+        "fallback": predicted.count(FALLBACK),
+        "per_intent_f1": {s.intent: s.f1 for s in scores},
+        "confusions": confusions(gold, predicted, top=8),
     }
+
+
+def reliability(examples: list[tuple[str, str]], answers: list[dict[str, Any]]) -> list[dict]:
+    """How often the best intent is right, per bin of its confidence [low, high)."""
+    rows = []
+    best = [best_intent(a) for a in answers]
+    for low, high in zip(CONFIDENCE_BINS, CONFIDENCE_BINS[1:], strict=False):
+        members = [
+            intent == gold
+            for (intent, confidence), (_, gold) in zip(best, examples, strict=True)
+            if low <= confidence < high or (high == 1.0 and confidence == 1.0)
+        ]
+        rows.append(
+            {
+                "low": low,
+                "high": high,
+                "messages": len(members),
+                "accuracy": sum(members) / len(members) if members else None,
+            }
+        )
+    return rows
+
+
+def at_threshold(examples: list[tuple[str, str]], answers: list[dict[str, Any]]) -> list[dict]:
+    """For candidate thresholds of the bot: share of messages proposed, and their accuracy."""
+    best = [best_intent(a) for a in answers]
+    rows = []
+    for threshold in (0.3, 0.4, 0.5, 0.55, 0.6, 0.7, 0.8):
+        proposed = [
+            intent == gold
+            for (intent, confidence), (_, gold) in zip(best, examples, strict=True)
+            if confidence >= threshold
+        ]
+        rows.append(
+            {
+                "threshold": threshold,
+                "proposed": len(proposed) / len(examples),
+                "accuracy": sum(proposed) / len(proposed) if proposed else None,
+            }
+        )
+    return rows
+
+
+def baseline(sets: list[Path], train: Path = PROJECT_DIR / "nlu") -> dict[str, Any]:
+    """Runs nlu/baseline.py in the Rasa environment (it has scikit-learn)."""
+    with tempfile.TemporaryDirectory(prefix="nlu-baseline-") as folder:
+        output = Path(folder) / "baseline.json"
+        command = [
+            str(NluPaths().venv / "bin" / "python"),
+            str(PROJECT_DIR / "nlu" / "baseline.py"),
+            "--train", str(train), "--json", str(output), *map(str, sets),
+        ]  # fmt: skip
+        subprocess.run(command, cwd=PROJECT_DIR, env=rasa_env(), check=True)
+        return json.loads(output.read_text(encoding="utf-8"))
+
+
+async def score_sets(client: httpx.AsyncClient, sets: list[Path]) -> dict[str, Any]:
+    """Each set parsed in full by the server and by the baseline, scored side by side."""
+    base = baseline(sets)
+    scored: dict[str, Any] = {"baseline_training_examples": base["training_examples"]}
+    for path in sets:
+        examples = load_examples(path)
+        answers = [(await parse(client, text))[1] for text, _ in examples]
+        scored[path.name] = {
+            "production": quality(examples, [a["intent"]["name"] for a in answers]),
+            "production_without_fallback": quality(examples, [best_intent(a)[0] for a in answers]),
+            "baseline": quality(examples, [row["intent"] for row in base[path.name]]),
+            "reliability": reliability(examples, answers),
+            "thresholds": at_threshold(examples, answers),
+        }
+    return scored
 
 
 def obtain_model(train_into: Path | None) -> tuple[Path, float | None]:
@@ -198,18 +302,18 @@ async def measure(server: NluServer, args: argparse.Namespace) -> dict[str, Any]
     """Warms the server up, then runs the sequential and the concurrent load."""
     assert server.process is not None
     pid = server.process.pid
-    examples = load_examples(args.eval)
-    texts = [text for text, _ in examples]
+    texts = [text for path in args.sets for text, _ in load_examples(path)]
     limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
     async with httpx.AsyncClient(base_url=server.url, timeout=30.0, limits=limits) as client:
         idle = memory(pid)
         for text in texts[: args.warmup]:
             await parse(client, text)
-        sequential, answers = await one_at_a_time(client, texts, args.messages, pid)
+        scored = await score_sets(client, args.sets)
+        sequential, _ = await one_at_a_time(client, texts, args.messages, pid)
         parallel = await concurrently(client, texts, args.messages, args.clients, pid)
     return {
         "timings": [asdict(sequential), asdict(parallel)],
-        "served": served_accuracy(examples[: len(answers)], answers),
+        "quality": scored,
         "memory_after_start": idle,
         "memory_at_end": memory(pid),
     }
@@ -252,11 +356,41 @@ def report(result: dict[str, Any]) -> None:
         f"peak {end['peak_mib']:.0f} MiB (VmHWM), now {end['rss_mib']:.0f} MiB (VmRSS), "
         f"{idle['rss_mib']:.0f} MiB right after start"
     )
-    served = result["served"]
-    print(
-        f"served answers on the {served['messages']} evaluation texts: accuracy "
-        f"{served['accuracy']:.3f}, {served['fallback']} answered nlu_fallback"
-    )
+    report_quality(result["quality"])
+
+
+def report_quality(scored: dict[str, Any]) -> None:
+    """Production beside the baseline per set, then reliability and thresholds."""
+    sets = [name for name in scored if name.endswith(".yml")]
+    print(f"\nquality (baseline trained on {scored['baseline_training_examples']} examples)")
+    print(f"  {'set':14} {'model':28} {'n':>4} {'macro-F1':>9} {'accuracy':>9} {'fallback':>9}")
+    for name in sets:
+        for model in ("production", "production_without_fallback", "baseline"):
+            q = scored[name][model]
+            print(
+                f"  {name:14} {model:28} {q['messages']:>4} {q['macro_f1']:>9.3f} "
+                f"{q['accuracy']:>9.3f} {q['fallback']:>9}"
+            )
+    for name in sets:
+        production, base = scored[name]["production"], scored[name]["baseline"]
+        print(f"\n{name}: per-intent F1, production / baseline")
+        for intent, f1 in production["per_intent_f1"].items():
+            print(f"  {intent:20} {f1:5.2f} / {base['per_intent_f1'].get(intent, 0.0):5.2f}")
+        print("  most confused by production (gold -> predicted: count):")
+        for gold, predicted, count in production["confusions"]:
+            print(f"    {gold} -> {predicted}: {count}")
+        print(f"{name}: reliability of the best intent's confidence")
+        for row in scored[name]["reliability"]:
+            accuracy = "-" if row["accuracy"] is None else f"{row['accuracy']:.3f}"
+            print(
+                f"  [{row['low']:.1f}, {row['high']:.1f}) n={row['messages']:>4} right {accuracy}"
+            )
+        print(f"{name}: messages at or above a confidence threshold")
+        for row in scored[name]["thresholds"]:
+            accuracy = "-" if row["accuracy"] is None else f"{row['accuracy']:.3f}"
+            print(
+                f"  >= {row['threshold']:.2f}: {row['proposed']:.1%} of messages, right {accuracy}"
+            )
 
 
 def main() -> None:
@@ -265,7 +399,13 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1_000, help="messages per run")
     parser.add_argument("--clients", type=int, default=8, help="senders in the concurrent run")
     parser.add_argument("--warmup", type=int, default=20, help="untimed messages first")
-    parser.add_argument("--eval", type=Path, default=EVALUATION_FILE, help="texts to send")
+    parser.add_argument(
+        "--sets",
+        type=Path,
+        nargs="+",
+        default=[DEVELOPMENT_FILE, EVALUATION_FILE],
+        help="labelled sets to score and whose texts to send",
+    )
     parser.add_argument("--train-into", type=Path, help="train afresh into this models folder")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()

@@ -64,8 +64,9 @@ class NluPaths:
         return self.venv / "bin" / "rasa"
 
 
-# In nlu/ but not read by training: alternative pipelines to compare, the server's channels.
-NOT_TRAINING_INPUTS = (Path("nlu/pipelines"), CREDENTIALS)
+# In nlu/ but not read by training: alternative pipelines to compare, the server's channels,
+# the baseline that benchmarks/nlu_bench.py runs in the Rasa environment.
+NOT_TRAINING_INPUTS = (Path("nlu/pipelines"), CREDENTIALS, Path("nlu/baseline.py"))
 
 
 def training_inputs(project_dir: Path = PROJECT_DIR) -> Iterator[Path]:
@@ -73,6 +74,8 @@ def training_inputs(project_dir: Path = PROJECT_DIR) -> Iterator[Path]:
     excluded = [project_dir / path for path in NOT_TRAINING_INPUTS]
     for data in DATA_PATHS:
         for path in sorted(p for p in (project_dir / data).rglob("*") if p.is_file()):
+            if "__pycache__" in path.parts:
+                continue  # Python's byte code of nlu/components/, written when Rasa imports it
             if not any(path == e or e in path.parents for e in excluded):
                 yield path
     yield project_dir / DOMAIN

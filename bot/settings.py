@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: SecretStr | None = None
     nlu_timeout_seconds: float = 3.0
-    nlu_confidence_threshold: float = 0.55
+    nlu_confidence_threshold: float = 0.5
     nlu_shortlist_min_confidence: float = 0.5
 
     support_chat_id: int | None = None

@@ -1,23 +1,68 @@
-"""The evaluation set stays apart from the training data: no message appears in both."""
+"""The evaluation and development sets stay apart from the training data.
+
+No message of either set appears in the training data, not even after normalisation (entity
+values masked, width, case, punctuation, spaces and emoji ignored: tests/nlu/similarity.py),
+and no development message is a near-duplicate (edit similarity 0.9 or more) of a training
+example, whatever the intents.
+"""
 
 import re
 from pathlib import Path
 
 from tests.nlu.scoring import load_examples
+from tests.nlu.similarity import comparison_key, keys_of, similar_pairs
 
 PROJECT = Path(__file__).resolve().parents[2]
 ANNOTATION = re.compile(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})")
+EVALUATION = PROJECT / "tests/data/nlu_eval.yml"
+DEVELOPMENT = PROJECT / "tests/data/nlu_dev.yml"
+NEAR_DUPLICATE = 0.9
 
 
 def normalised(text: str) -> str:
     return ANNOTATION.sub(r"\1", text).lower().rstrip("?？!！。. ")
 
 
-def test_no_evaluation_message_is_in_the_training_data() -> None:
-    evaluation = {normalised(t) for t, _ in load_examples(PROJECT / "tests/data/nlu_eval.yml")}
-    training = {
-        normalised(t)
+def training_texts() -> list[str]:
+    return [
+        text
         for name in ("complaints", "conversation", "faq")
-        for t, _ in load_examples(PROJECT / "nlu" / f"{name}.yml")
-    }
+        for text, _ in load_examples(PROJECT / "nlu" / f"{name}.yml")
+    ]
+
+
+def test_no_evaluation_message_is_in_the_training_data() -> None:
+    evaluation = {normalised(t) for t, _ in load_examples(EVALUATION)}
+    training = {normalised(t) for t in training_texts()}
     assert sorted(evaluation & training) == []
+
+
+def test_no_held_out_message_is_in_the_training_data_even_normalised() -> None:
+    training = {key for text in training_texts() for key in keys_of(text)}
+    for path in (DEVELOPMENT, EVALUATION):
+        assert [text for text, _ in load_examples(path) if keys_of(text) & training] == []
+
+
+def test_no_development_message_is_a_near_duplicate_of_a_training_example() -> None:
+    development = [comparison_key(t) for t, _ in load_examples(DEVELOPMENT)]
+    keys = development + [comparison_key(t) for t in training_texts()]
+    near = [
+        f"{alike:.2f} {keys[i]!r} ~ {keys[j]!r}"
+        for i, j, alike in similar_pairs(keys, NEAR_DUPLICATE)
+        if i < len(development) <= j and keys[i] != keys[j]  # equal keys: the test above
+    ]
+    assert near == []
+
+
+def test_the_development_and_evaluation_sets_share_no_message() -> None:
+    development = {comparison_key(t) for t, _ in load_examples(DEVELOPMENT)}
+    evaluation = {comparison_key(t): t for t, _ in load_examples(EVALUATION)}
+    assert sorted(evaluation[key] for key in evaluation.keys() & development) == []
+
+
+def test_the_development_set_is_large_and_covers_every_intent() -> None:
+    development = load_examples(DEVELOPMENT)
+    trained = {intent for _, intent in load_examples(PROJECT / "nlu" / "complaints.yml")}
+    trained |= {intent for _, intent in load_examples(PROJECT / "nlu" / "conversation.yml")}
+    assert len(development) >= 400
+    assert trained <= {intent for _, intent in development}

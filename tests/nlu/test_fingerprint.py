@@ -27,4 +27,17 @@ def test_files_training_does_not_read_leave_it_alone(tmp_path: Path) -> None:
     (project / "nlu" / "pipelines").mkdir(exist_ok=True)
     (project / "nlu" / "pipelines" / "another.yml").write_text("pipeline: []\n")
     (project / "nlu" / "credentials.yml").write_text("rest:\nsocketio:\n")
+    (project / "nlu" / "baseline.py").write_text("# the benchmark's baseline changed\n")
     assert fingerprint(project) == before
+
+
+def test_the_custom_components_code_is_an_input_and_its_byte_code_is_not(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    before = fingerprint(project)
+    cache = project / "nlu" / "components" / "__pycache__"
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / "normaliser.cpython-310.pyc").write_bytes(b"\x00byte code")
+    assert fingerprint(project) == before
+    with (project / "nlu" / "components" / "normalise.py").open("a", encoding="utf-8") as code:
+        code.write("\n")
+    assert fingerprint(project) != before

@@ -1,4 +1,8 @@
-"""The trained model on the held-out evaluation set, through the real server."""
+"""The trained model on the held-out sets, through the real server.
+
+Thresholds sit a few points below what was measured (docs/nlu.md): the development set,
+written apart from the training data in the way buyers write, and the older evaluation set.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +12,62 @@ from pathlib import Path
 import pytest
 
 from bot.nlu import NluClient, NluResult
+from bot.settings import Settings
 from tests.nlu.scoring import confusions, load_examples, macro_f1, report, score
 
-EVALUATION_FILE = Path(__file__).parent.parent / "data" / "nlu_eval.yml"
-MIN_MACRO_F1 = 0.85
+DATA = Path(__file__).parent.parent / "data"
+EVALUATION_FILE = DATA / "nlu_eval.yml"
+DEVELOPMENT_FILE = DATA / "nlu_dev.yml"
+HELD_OUT = [  # (file, fewest messages, lowest macro-F1 accepted)
+    (DEVELOPMENT_FILE, 400, 0.94),  # measured 0.973 (517 messages)
+    (EVALUATION_FILE, 120, 0.95),  # measured 0.982 (149 messages)
+]
 
 
-async def test_macro_f1_on_held_out_messages(nlu_client: NluClient, capsys) -> None:
-    examples = load_examples(EVALUATION_FILE)
-    assert len(examples) >= 120
-    results = await asyncio.gather(*(nlu_client.parse(text) for text, _ in examples))
+@pytest.mark.parametrize(("path", "size", "min_macro_f1"), HELD_OUT, ids=lambda v: str(v))
+async def test_macro_f1_on_held_out_messages(
+    nlu_client: NluClient, capsys, path: Path, size: int, min_macro_f1: float
+) -> None:
+    examples = load_examples(path)
+    assert len(examples) >= size
+    limit = asyncio.Semaphore(8)  # the server parses one at a time: no queue past the timeout
+
+    async def parse(text: str) -> NluResult | object:
+        async with limit:
+            return await nlu_client.parse(text)
+
+    results = await asyncio.gather(*(parse(text) for text, _ in examples))
     assert all(isinstance(r, NluResult) for r in results)
     gold = [intent for _, intent in examples]
     predicted = [r.intent for r in results if isinstance(r, NluResult)]
     scores = score(gold, predicted)
     with capsys.disabled():
-        print(f"\nNLU evaluation on {EVALUATION_FILE.name} ({len(examples)} messages)")
+        print(f"\nNLU evaluation on {path.name} ({len(examples)} messages, fallback = miss)")
         print(report(scores, confusions(gold, predicted)))
-    assert macro_f1(scores) >= MIN_MACRO_F1
+    assert macro_f1(scores) >= min_macro_f1
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        (
+            "我在淘宝的数码旗舰店买了一个蓝牙音箱，订单号4012345678901234567，"
+            "收到的时候外壳就是裂的，一开机就有杂音，我要求退款",
+            "product_quality",
+        ),
+        ("收到的杯子碎了", "product_quality"),
+        ("The parcel says delivered but I never got it", "delivery"),
+        ("店家卖的是假货，专柜验了不是正品", "counterfeit"),
+    ],
+)
+async def test_a_clear_complaint_is_proposed_not_listed(
+    nlu_client: NluClient, text: str, intent: str
+) -> None:
+    """The bot proposes the category when the confidence reaches its threshold."""
+    threshold = Settings.model_fields["nlu_confidence_threshold"].default
+    result = await nlu_client.parse(text)
+    assert isinstance(result, NluResult) and result.intent == intent
+    assert result.confidence >= threshold
 
 
 @pytest.mark.parametrize(

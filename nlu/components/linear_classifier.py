@@ -1,0 +1,222 @@
+"""Rasa components around nlu/components/linear.py: the intent classifier and the FAQ selector.
+
+    - name: nlu.components.linear_classifier.LinearIntentClassifier
+      c: 10
+    - name: nlu.components.linear_classifier.LinearResponseSelector
+      retrieval_intent: faq
+
+Both read the sentence-level sparse features the featurisers before them made (word counts,
+regex matches), like Rasa's LogisticRegressionClassifier, and add character n-gram counts of
+the whole (normalised) message: Rasa's char_wb featuriser cuts n-grams inside Jieba's words
+only, which loses the n-grams across word boundaries that carry much of the signal in
+Chinese (docs/nlu.md). They weigh all of it as TF-IDF, use a stronger C, and calibrate their
+confidence (see linear.py). Neither needs TensorFlow: training takes seconds, not minutes.
+
+LinearResponseSelector stands in for Rasa's ResponseSelector: it picks the answer key of a
+retrieval intent (faq/how_long…) and writes the same `response_selector` output, which the
+bot reads (`faq_key`) and which Rasa's `utter_faq` action answers from.
+"""
+
+import json
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import csr_matrix, hstack, vstack
+from sklearn.feature_extraction.text import CountVectorizer
+
+from nlu.components.linear import CalibratedLinearModel
+
+MODEL_FILE = "model.npz"
+FEATURES_FILE = "features.json"
+
+
+def sentence_features(messages: list[Message], width: int | None = None) -> csr_matrix:
+    """One row per message: its sparse sentence features, all featurisers side by side,
+    padded or cut to `width` columns (the width seen in training)."""
+    rows = []
+    for message in messages:
+        sparse = message.get_sparse_features(TEXT)[1]
+        row = csr_matrix(sparse.features) if sparse is not None else csr_matrix((1, 0))
+        rows.append(row[:, :width] if width is not None else row)
+    width = max(row.shape[1] for row in rows) if width is None else width
+    padded = [
+        row if row.shape[1] == width else hstack([row, csr_matrix((1, width - row.shape[1]))])
+        for row in rows
+    ]
+    return csr_matrix(vstack(padded))
+
+
+class _LinearComponent(GraphComponent):
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: CalibratedLinearModel | None = None,
+        features: dict[str, Any] | None = None,
+    ) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage, self._resource, self.model = model_storage, resource, model
+        self.rasa_width: int | None = None
+        self.characters: CountVectorizer | None = None
+        if features is not None:
+            self.rasa_width = int(features["rasa_width"])
+            self.characters = self._characters(features["vocabulary"])
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "c": 10.0,
+            "calibration_folds": 5,
+            "random_seed": 42,
+            "ranking_length": 10,
+            "char_ngrams": [1, 4],  # n-grams of the whole message; [] for none
+        }
+
+    def _characters(self, vocabulary: dict[str, int] | None = None) -> CountVectorizer | None:
+        if not self.config["char_ngrams"]:
+            return None
+        low, high = self.config["char_ngrams"]
+        return CountVectorizer(
+            analyzer="char_wb", ngram_range=(int(low), int(high)), vocabulary=vocabulary
+        )
+
+    def counts(self, messages: list[Message], fit: bool = False) -> csr_matrix:
+        """Rasa's sentence features beside this component's character n-gram counts."""
+        rasa = sentence_features(messages, None if fit else self.rasa_width)
+        if fit:
+            self.rasa_width = rasa.shape[1]
+            self.characters = self._characters()
+        if self.characters is None:
+            return rasa
+        texts = [str(m.get(TEXT) or "") for m in messages]
+        characters = (
+            self.characters.fit_transform(texts) if fit else self.characters.transform(texts)
+        )
+        return csr_matrix(hstack([rasa, characters]))
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> GraphComponent:
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> GraphComponent:
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = CalibratedLinearModel.load(directory / MODEL_FILE)
+                features = json.loads((directory / FEATURES_FILE).read_text(encoding="utf-8"))
+        except (ValueError, FileNotFoundError):
+            return cls(config, model_storage, resource)  # nothing trained: stays silent
+        return cls(config, model_storage, resource, model, features)
+
+    def _fit(self, examples: list[Message], labels: list[str]) -> Resource:
+        if len(set(labels)) < 2:
+            return self._resource
+        self.model = CalibratedLinearModel.fit(
+            self.counts(examples, fit=True),
+            labels,
+            c=float(self.config["c"]),
+            folds=int(self.config["calibration_folds"]),
+            seed=int(self.config["random_seed"]),
+        )
+        vocabulary = self.characters.vocabulary_ if self.characters is not None else {}
+        features = {
+            "rasa_width": self.rasa_width,
+            "vocabulary": {gram: int(column) for gram, column in vocabulary.items()},
+        }
+        with self._model_storage.write_to(self._resource) as directory:
+            self.model.save(directory / MODEL_FILE)
+            (directory / FEATURES_FILE).write_text(json.dumps(features), encoding="utf-8")
+        return self._resource
+
+    def _rankings(self, messages: list[Message]) -> list[list[tuple[str, float]]]:
+        assert self.model is not None
+        probabilities = self.model.predict_proba(self.counts(messages))
+        order = np.argsort(-probabilities, axis=1)[:, : int(self.config["ranking_length"])]
+        return [
+            [(str(self.model.classes[i]), float(row[i])) for i in top]
+            for row, top in zip(probabilities, order, strict=True)
+        ]
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class LinearIntentClassifier(_LinearComponent, IntentClassifier):
+    """The intent with calibrated confidence and a ranking, from the sparse features."""
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        return self._fit(examples, [e.get(INTENT) for e in examples])
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self.model is None or not messages:
+            return messages
+        for message, ranking in zip(messages, self._rankings(messages), strict=True):
+            named = [{"name": name, "confidence": confidence} for name, confidence in ranking]
+            message.set(INTENT, named[0], add_to_output=True)
+            message.set("intent_ranking", named, add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class LinearResponseSelector(_LinearComponent):
+    """The answer key of a retrieval intent (faq/how_long…), as Rasa's ResponseSelector."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {**_LinearComponent.get_default_config(), "retrieval_intent": "faq"}
+
+    def train(self, training_data: TrainingData) -> Resource:
+        intent = self.config["retrieval_intent"]
+        examples = [
+            e
+            for e in training_data.intent_examples
+            if e.get(INTENT) == intent and e.get(INTENT_RESPONSE_KEY) and e.get(TEXT)
+        ]
+        return self._fit(examples, [e.get(INTENT_RESPONSE_KEY) for e in examples])
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self.model is None or not messages:
+            return messages
+        intent = self.config["retrieval_intent"]
+        # Only messages classified as the retrieval intent need an answer key (the bot and
+        # Rasa's utter action read it only then): the others are not scored at all.
+        asking = [m for m in messages if (m.get(INTENT) or {}).get("name") == intent]
+        if not asking:
+            return messages
+        for message, ranking in zip(asking, self._rankings(asking), strict=True):
+            key, confidence = ranking[0]
+            prediction = {
+                "response": {
+                    "responses": [],  # Rasa's utter action takes the texts from the domain
+                    "confidence": confidence,
+                    "intent_response_key": key,
+                    "utter_action": f"utter_{key}",
+                },
+                "ranking": [{"confidence": p, "intent_response_key": k} for k, p in ranking],
+            }
+            selector = message.get("response_selector") or {}
+            selector["all_retrieval_intents"] = [intent]
+            selector[intent] = prediction
+            message.set("response_selector", selector, add_to_output=True)
+        return messages

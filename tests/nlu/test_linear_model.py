@@ -1,0 +1,72 @@
+"""The calibrated linear classifier of nlu/components/linear.py, in the Rasa environment."""
+
+from __future__ import annotations
+
+from tests.nlu.test_normaliser import in_rasa_env
+
+
+def test_it_learns_saves_and_loads() -> None:
+    code = """
+    import tempfile
+    from pathlib import Path
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from nlu.components.linear import CalibratedLinearModel
+
+    rng = np.random.default_rng(0)
+    labels = ["a", "b", "c"] * 20
+    rows = np.zeros((60, 9))
+    for i, label in enumerate(labels):
+        base = "abc".index(label) * 3
+        rows[i, base : base + 3] = rng.integers(1, 3, 3)
+        rows[i, rng.integers(0, 9)] += 1  # noise
+    model = CalibratedLinearModel.fit(csr_matrix(rows), labels, c=10.0, folds=5)
+    test = csr_matrix(np.array([[2, 1, 1, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 1, 2, 1]]))
+    p = model.predict_proba(test)
+    with tempfile.TemporaryDirectory() as folder:
+        model.save(Path(folder) / "m.npz")
+        again = CalibratedLinearModel.load(Path(folder) / "m.npz").predict_proba(test)
+    print(json.dumps({
+        "best": [str(model.classes[i]) for i in p.argmax(axis=1)],
+        "sums": p.sum(axis=1).round(6).tolist(),
+        "same_after_loading": bool(np.allclose(p, again)),
+        "temperature": model.temperature,
+    }))
+    """
+    result = in_rasa_env(code, None)
+    assert result["best"] == ["a", "c"]
+    assert result["sums"] == [1.0, 1.0]
+    assert result["same_after_loading"]
+    assert 0.05 < result["temperature"] < 20
+
+
+def test_calibrated_confidence_matches_accuracy_better_than_raw() -> None:
+    code = """
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from nlu.components.linear import CalibratedLinearModel
+
+    rng = np.random.default_rng(1)
+    def sample(n):
+        labels = rng.integers(0, 4, n)
+        rows = rng.poisson(0.3, (n, 400)).astype(float)  # many noise features: overfits
+        for i, label in enumerate(labels):
+            rows[i, label * 10 : label * 10 + 10] += rng.poisson(0.5, 10)
+        return csr_matrix(rows), [str(x) for x in labels]
+    x, y = sample(200)
+    model = CalibratedLinearModel.fit(x, y, c=10.0)
+    tx, ty = sample(2000)
+    calibrated = model.predict_proba(tx)
+    model.temperature = 1.0
+    raw = model.predict_proba(tx)
+    accuracy = float(np.mean(model.classes[calibrated.argmax(axis=1)] == np.array(ty)))
+    print(json.dumps({
+        "accuracy": accuracy,
+        "calibrated": float(calibrated.max(axis=1).mean()),
+        "raw": float(raw.max(axis=1).mean()),
+    }))
+    """
+    result = in_rasa_env(code, None)
+    calibrated_gap = abs(result["calibrated"] - result["accuracy"])
+    assert calibrated_gap < abs(result["raw"] - result["accuracy"])
+    assert calibrated_gap < 0.05
