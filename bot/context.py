@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot.agents.desk import AgentDesk
+from bot.channels.delivery import BuyerDelivery
+from bot.channels.web.files import WebFiles
 from bot.nlu import NluClient
 from bot.services.aftercare import AftercareService
 from bot.services.clock import Clock
@@ -20,6 +23,10 @@ from bot.services.sla_watch import SlaWatch
 from bot.services.stats import StatsService
 from bot.services.tickets import TicketService
 from bot.settings import Settings
+from storage.db import SessionFactory
+
+if TYPE_CHECKING:
+    from bot.channels.web.chat import WebChat
 
 
 @dataclass
@@ -40,6 +47,10 @@ class Services:
     aftercare: AftercareService
     sla: SlaWatch
     stats: StatsService
+    buyers: BuyerDelivery
+    web_files: WebFiles
+    sessions: SessionFactory
+    web: WebChat | None = None  # the web chat, once it runs
 
 
 class BotData:

@@ -35,6 +35,7 @@ class CardFacts:
     evidence_count: int
     assignee: str | None
     rating: str | None = None
+    channel: str = "telegram"  # the buyer's channel; cards of other channels say which
 
 
 def next_due(ticket: TicketRecord) -> datetime | None:
@@ -60,7 +61,7 @@ def card_text(
         else t(language, "agent.confidence_none")
     )
     outcome = ticket.desired_resolution
-    return t(
+    text = t(
         language,
         "agent.card",
         number=ticket.number,
@@ -79,6 +80,11 @@ def card_text(
         rating=facts.rating or "",
         description=escape(description) or not_given,
     )
+    if facts.channel != "telegram":
+        text += "\n" + t(
+            language, "channel.card_line", channel=t(language, f"channel.{facts.channel}")
+        )
+    return text
 
 
 def card_keyboard(ticket: TicketRecord, language: str) -> InlineKeyboardMarkup:
@@ -94,7 +100,7 @@ def card_keyboard(ticket: TicketRecord, language: str) -> InlineKeyboardMarkup:
     )
 
 
-def topic_name(ticket: TicketRecord, language: str) -> str:
+def topic_name(ticket: TicketRecord, language: str, channel: str = "telegram") -> str:
     platform = t(language, f"platform.{ticket.platform}") if ticket.platform else "—"
     name = t(
         language,
@@ -103,4 +109,6 @@ def topic_name(ticket: TicketRecord, language: str) -> str:
         category=t(language, f"category.{ticket.category}"),
         platform=platform,
     )
+    if channel != "telegram":
+        name = f"{t(language, f'channel.{channel}_mark')} {name}"
     return name[:TOPIC_NAME_CHARS]

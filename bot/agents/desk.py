@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from html import escape
+from typing import TYPE_CHECKING
 
 from telegram import (
     Bot,
+    InputFile,
     InputMediaDocument,
     InputMediaPhoto,
     InputMediaVideo,
@@ -25,6 +27,7 @@ from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.agents.card import CardFacts, card_keyboard, card_text, topic_name
+from bot.channels.delivery import BuyerDelivery, ChannelUnavailable
 from bot.services.clock import Clock
 from bot.services.followups import Pending
 from bot.services.groups import AgentGroupService
@@ -33,12 +36,17 @@ from bot.services.records import AttachmentRecord, GroupRecord, TicketRecord
 from bot.services.tickets import TicketService
 from bot.texts import t
 from bot.views.aftercare import rating_keyboard, rating_text
-from bot.views.reply import shown_length
+from bot.views.reply import Reply, shown_length
 from bot.views.status import next_step
 from storage.lifecycle import TicketStatus
 from storage.models import AttachmentKind, AuthorKind
 
+if TYPE_CHECKING:
+    from bot.channels.web.files import WebFiles
+
 log = logging.getLogger(__name__)
+
+STORED_PREFIX = "web:"  # files the web chat received are kept by the service, not Telegram
 
 ALBUM_LIMIT = 10
 
@@ -57,10 +65,17 @@ class AgentDesk:
         timezone: str,
         clock: Clock,
         supervisors: Sequence[int] = (),
+        buyers: BuyerDelivery | None = None,
+        files: WebFiles | None = None,
     ) -> None:
         self.bot, self.groups, self.tickets, self.people = bot, groups, tickets, people
         self.language, self.timezone, self.clock = language, timezone, clock
         self.supervisors = tuple(supervisors)
+        # Without a Telegram token (the web chat alone) there is no group to post in:
+        # tickets wait for it, as they do before a group is linked.
+        self.online = bot is not None
+        self.buyers = buyers if buyers is not None else BuyerDelivery(people, {})
+        self.files = files
 
     # ------------------------------------------------------------------ tickets and cards
 
@@ -73,13 +88,14 @@ class AgentDesk:
 
     async def post_ticket(self, ticket: TicketRecord) -> None:
         """The ticket's topic (in a forum), its card, then its evidence."""
-        group = await self.groups.active()
+        group = await self.groups.active() if self.online else None
         if group is None:
             return
         thread = ticket.group_topic_id if ticket.group_chat_id == group.chat_id else None
         if group.is_forum and thread is None:
+            channel = await self.buyers.channel_name(ticket.owner_id)
             topic = await self.bot.create_forum_topic(
-                group.chat_id, topic_name(ticket, self.language)
+                group.chat_id, topic_name(ticket, self.language, channel)
             )
             thread = topic.message_thread_id
             ticket = await self.tickets.set_group_thread(
@@ -103,7 +119,7 @@ class AgentDesk:
 
     async def refresh_card(self, ticket: TicketRecord) -> None:
         """Rewrites the card in place with the ticket as it is now."""
-        if ticket.group_chat_id is None or ticket.group_card_message_id is None:
+        if not self.online or ticket.group_chat_id is None or ticket.group_card_message_id is None:
             return
         try:
             await self.bot.edit_message_text(
@@ -126,7 +142,8 @@ class AgentDesk:
             person = await self.people.get_or_create(ticket.assignee_id)
             assignee = person.display_name or str(ticket.assignee_id)
         rating = await self.rating_line(ticket)
-        facts = CardFacts(len(evidence), assignee, rating)
+        channel = await self.buyers.channel_name(ticket.owner_id)
+        facts = CardFacts(len(evidence), assignee, rating, channel)
         return card_text(ticket, facts, self.language, self.timezone, self.clock())
 
     async def rating_line(self, ticket: TicketRecord) -> str | None:
@@ -164,15 +181,16 @@ class AgentDesk:
                 AttachmentKind.DOCUMENT: self.bot.send_document,
             }[item.kind]
             caption = escape(item.caption) if item.caption else None
-            return [await send(ticket.group_chat_id, item.file_id, caption=caption, **where)]
-        media = [_input_media(item) for item in batch]
+            media = self._media(item.file_id)
+            return [await send(ticket.group_chat_id, media, caption=caption, **where)]
+        media = [_input_media(item, self._media(item.file_id)) for item in batch]
         return await self.bot.send_media_group(ticket.group_chat_id, media, **where)
 
     # ------------------------------------------------------------------ the conversation
 
     async def post_in_ticket(self, ticket: TicketRecord, text: str) -> Message | None:
         """A note of the bot in the ticket's topic (or under its card)."""
-        if ticket.group_chat_id is None:
+        if not self.online or ticket.group_chat_id is None:
             return None
         try:
             return await self.bot.send_message(ticket.group_chat_id, text, **self._where(ticket))
@@ -184,12 +202,16 @@ class AgentDesk:
         self, ticket: TicketRecord, items: Sequence[tuple[int, Pending]]
     ) -> None:
         """Shows the buyer's messages in the ticket's topic, files included."""
-        if ticket.group_chat_id is None or ticket.group_card_message_id is None:
+        if not self.online or ticket.group_chat_id is None or ticket.group_card_message_id is None:
             return  # the card is not posted yet; the messages are in the ticket's record
         header = t(self.language, "agent.buyer_says")
         for row_id, pending in items:
             try:
-                if pending.evidence is not None:
+                if pending.evidence is not None and _is_stored(pending.evidence.file_id):
+                    sent = await self._send_stored(
+                        ticket.group_chat_id, header, pending, **self._where(ticket)
+                    )
+                elif pending.evidence is not None:
                     source = (pending.chat_id, pending.message_id)
                     sent = await self._copy_headed(
                         ticket.group_chat_id, header, pending.text, source, **self._where(ticket)
@@ -221,15 +243,50 @@ class AgentDesk:
             head = t(language, "notify.agent_reply_file", number=ticket.number)
             if message.text:
                 body = t(language, "notify.agent_reply", number=ticket.number, text=escape(text))
-                sent = await self._send_headed(ticket.owner_id, head, body, escape(text))
+                sent = await self._send_headed_to_buyer(ticket.owner_id, head, body, escape(text))
             else:
-                source = (message.chat_id, message.message_id)
-                sent = await self._copy_headed(ticket.owner_id, head, message.caption, source)
-        except TelegramError as error:
+                sent = await self._copy_headed_to_buyer(ticket.owner_id, head, message)
+        except (TelegramError, ChannelUnavailable) as error:
             await self.report_undelivered(ticket, error)
             return False
-        await self.tickets.place_message(row.id, buyer=(ticket.owner_id, sent.message_id))
+        await self.tickets.place_message(row.id, buyer=(ticket.owner_id, sent))
         return True
+
+    async def _send_headed_to_buyer(self, person_id: int, head: str, body: str, rest: str) -> int:
+        """As `_send_headed`, on the buyer's own channel; returns the message id there."""
+        if shown_length(body) > MessageLimit.MAX_TEXT_LENGTH:
+            await self.buyers.send(person_id, Reply(head))
+            body = rest
+        return await self.buyers.send(person_id, Reply(body))
+
+    async def _copy_headed_to_buyer(self, person_id: int, head: str, message: Message) -> int:
+        """As `_copy_headed`, on the buyer's own channel; returns the message id there."""
+        caption = message.caption
+        full: str | None = head + (f"\n{escape(caption)}" if caption else "")
+        if shown_length(full) > MessageLimit.CAPTION_LENGTH:
+            await self.buyers.send(person_id, Reply(head))
+            full = None  # without a new caption, the file keeps its own
+        return await self.buyers.send_from_group(person_id, message, full)
+
+    async def _send_stored(self, chat_id: int, header: str, pending: Pending, **where) -> Message:
+        """A file the buyer uploaded in the web chat (kept by the service), captioned."""
+        item = pending.evidence
+        full = header + (f"\n{escape(pending.text)}" if pending.text else "")
+        if shown_length(full) > MessageLimit.CAPTION_LENGTH:
+            await self.bot.send_message(chat_id, header, **where)
+            full = escape(pending.text or "")[: MessageLimit.CAPTION_LENGTH] or None
+        send = {
+            AttachmentKind.PHOTO: self.bot.send_photo,
+            AttachmentKind.VIDEO: self.bot.send_video,
+            AttachmentKind.DOCUMENT: self.bot.send_document,
+        }[item.kind]
+        return await send(chat_id, self._media(item.file_id), caption=full, **where)
+
+    def _media(self, file_id: str | None) -> str | InputFile:
+        """A Telegram file id as it is; a file kept by the service, read for upload."""
+        if file_id is None or not _is_stored(file_id) or self.files is None:
+            return file_id
+        return self.files.input_file(file_id)
 
     async def _send_headed(self, chat_id: int, head: str, body: str, rest: str, **where) -> Message:
         """`body`: `head` with a person's text; when too long for one message, `head` goes
@@ -266,19 +323,19 @@ class AgentDesk:
         language = await self._buyer_language(ticket)
         body = t(language, "notify.agent_reply", number=ticket.number, text=escape(text))
         try:
-            sent = await self.bot.send_message(ticket.owner_id, body)
-        except TelegramError as error:
+            sent = await self.buyers.send(ticket.owner_id, Reply(body))
+        except (TelegramError, ChannelUnavailable) as error:
             await self.report_undelivered(ticket, error)
             return False
-        await self.tickets.place_message(row.id, buyer=(ticket.owner_id, sent.message_id))
+        await self.tickets.place_message(row.id, buyer=(ticket.owner_id, sent))
         return True
 
     async def tell_buyer(
-        self, ticket: TicketRecord, text: str, *, then: str | None = None, **markup
+        self, ticket: TicketRecord, text: str, *, then: str | None = None, buttons=None
     ) -> bool:
         """A message of the service to the buyer, recorded as the ticket's latest news.
 
-        `then` (with the buttons in `markup`) follows in the same message when it fits,
+        `then` (with the `buttons`) follows in the same message when it fits,
         otherwise in a message of its own: nothing is cut, and the buttons come last.
         """
         await self.tickets.add_message(ticket.number, author_kind=AuthorKind.SYSTEM, text=text)
@@ -287,14 +344,14 @@ class AgentDesk:
             parts = [*_chunks(text), then]
         try:
             for part in parts[:-1]:
-                await self.bot.send_message(ticket.owner_id, part)
-            await self.bot.send_message(ticket.owner_id, parts[-1], **markup)
-        except TelegramError as error:
+                await self.buyers.send(ticket.owner_id, Reply(part))
+            await self.buyers.send(ticket.owner_id, Reply(parts[-1], buttons))
+        except (TelegramError, ChannelUnavailable) as error:
             await self.report_undelivered(ticket, error)
             return False
         return True
 
-    async def report_undelivered(self, ticket: TicketRecord, error: TelegramError) -> None:
+    async def report_undelivered(self, ticket: TicketRecord, error: Exception) -> None:
         """Says at once in the ticket's topic that the buyer could not be reached."""
         reason = "agent.reason_blocked" if isinstance(error, Forbidden) else "agent.reason_other"
         log.warning("Message for the buyer of %s not delivered: %s", ticket.number, error)
@@ -331,7 +388,7 @@ class AgentDesk:
             text = t(language, key, number=ticket.number, text=escape(explanation or ""))
             markup = {
                 "then": t(language, "rating.ask"),
-                "reply_markup": rating_keyboard(ticket.number),
+                "buttons": rating_keyboard(ticket.number),
             }
         else:
             text = t(
@@ -347,6 +404,8 @@ class AgentDesk:
         """Tells each supervisor (ADMIN_IDS) privately, with the card; notes it in the topic."""
         text = text or t(self.language, "agent.escalation", number=ticket.number)
         await self.post_in_ticket(ticket, text)
+        if not self.online:
+            return
         card = await self._card_text(ticket)
         for supervisor in self.supervisors:
             try:
@@ -408,10 +467,14 @@ def _albums(attachments: list[AttachmentRecord]) -> list[list[AttachmentRecord]]
     return batches
 
 
-def _input_media(item: AttachmentRecord):
+def _input_media(item: AttachmentRecord, media: str | InputFile):
     caption = escape(item.caption) if item.caption else None
     if item.kind is AttachmentKind.PHOTO:
-        return InputMediaPhoto(item.file_id, caption=caption)
+        return InputMediaPhoto(media, caption=caption)
     if item.kind is AttachmentKind.VIDEO:
-        return InputMediaVideo(item.file_id, caption=caption)
-    return InputMediaDocument(item.file_id, caption=caption)
+        return InputMediaVideo(media, caption=caption)
+    return InputMediaDocument(media, caption=caption)
+
+
+def _is_stored(file_id: str | None) -> bool:
+    return bool(file_id) and file_id.startswith(STORED_PREFIX)

@@ -7,8 +7,10 @@ from datetime import timedelta
 
 from telegram.error import TelegramError
 
+from bot.channels.delivery import ChannelUnavailable
 from bot.context import Context
 from bot.texts import t
+from bot.views.reply import Reply
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +23,10 @@ async def expire_drafts(context: Context) -> None:
     for person_id in await services.intake.expire(DRAFT_IDLE):
         person = await services.people.get(person_id)
         try:
-            await context.bot.send_message(person_id, t(person.language or "zh", "intake.expired"))
-        except TelegramError as error:
+            await services.buyers.send(
+                person_id, Reply(t(person.language or "zh", "intake.expired"))
+            )
+        except (TelegramError, ChannelUnavailable) as error:
             log.info("Could not tell %s that their draft expired: %s", person_id, error)
 
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardMarkup
-
 from bot.services.followups import AddedToTicket, AskWhichTicket
 from bot.texts import t
 from bot.views.intake import button
-from bot.views.reply import Reply
+from bot.views.reply import Keyboard, Reply
 
 
 def render_added(added: AddedToTicket, language: str) -> Reply:
@@ -29,4 +27,4 @@ def render_which_ticket(ask: AskWhichTicket, language: str) -> list[Reply]:
         for ticket in ask.tickets
     ]
     keyboard.append([button(t(language, "followup.button_new"), "asnew", token=ask.token)])
-    return [Reply(escape(t(language, "followup.which_ticket")), InlineKeyboardMarkup(keyboard))]
+    return [Reply(escape(t(language, "followup.which_ticket")), Keyboard(keyboard))]

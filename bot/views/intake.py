@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
 from bot.callback_data import ButtonData
 from bot.services.intake import Prompt
 from bot.services.intake_draft import (
@@ -20,7 +18,7 @@ from bot.services.intake_draft import (
     Step,
 )
 from bot.texts import t
-from bot.views.reply import Reply
+from bot.views.reply import Button, Keyboard, Reply
 
 SUMMARY_DESCRIPTION_CHARS = 1500
 EDITABLE = (
@@ -40,11 +38,11 @@ REFUSAL_TEXTS = {
 }
 
 
-def button(label: str, action: str, value: str = "", token: str = "") -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=ButtonData(action, value, token).encode())
+def button(label: str, action: str, value: str = "", token: str = "") -> Button:
+    return Button(label, ButtonData(action, value, token).encode())
 
 
-def rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+def rows(buttons: list[Button], width: int) -> list[list[Button]]:
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
@@ -72,7 +70,7 @@ def render_evidence_count(draft: Draft, language: str) -> Reply:
         language, "intake.evidence_received", count=len(draft.evidence), max_files=MAX_EVIDENCE
     )
     done = button(t(language, "common.button_done"), "evdone", token=draft.token)
-    return Reply(text, InlineKeyboardMarkup([[done]]))
+    return Reply(text, Keyboard([[done]]))
 
 
 def ask_description(draft: Draft, language: str) -> Reply:
@@ -87,7 +85,7 @@ def ask_category(draft: Draft, language: str) -> Reply:
             [button(t(language, "common.button_other_category"), "catlist", token=draft.token)],
         ]
         return Reply(
-            t(language, "intake.understood", category=label), InlineKeyboardMarkup(keyboard)
+            t(language, "intake.understood", category=label), Keyboard(keyboard)
         )
     intro = {
         "unavailable": "intake.nlu_unavailable",
@@ -96,7 +94,7 @@ def ask_category(draft: Draft, language: str) -> Reply:
     buttons = [
         button(t(language, f"category.{c}"), "cat", c, draft.token) for c in COMPLAINT_CATEGORIES
     ]
-    return Reply(t(language, intro), InlineKeyboardMarkup(rows(buttons, 2)))
+    return Reply(t(language, intro), Keyboard(rows(buttons, 2)))
 
 
 def ask_platform(draft: Draft, language: str) -> Reply:
@@ -114,7 +112,7 @@ def ask_platform(draft: Draft, language: str) -> Reply:
         text = t(language, "intake.ask_platform_detected", platform=detected)
     else:
         text = t(language, "intake.ask_platform")
-    return Reply(text, InlineKeyboardMarkup(keyboard))
+    return Reply(text, Keyboard(keyboard))
 
 
 def ask_order(draft: Draft, language: str) -> Reply:
@@ -126,12 +124,12 @@ def ask_order(draft: Draft, language: str) -> Reply:
     else:
         text = t(language, "intake.ask_order")
     keyboard.append([button(t(language, "common.button_skip"), "order", "skip", draft.token)])
-    return Reply(text, InlineKeyboardMarkup(keyboard))
+    return Reply(text, Keyboard(keyboard))
 
 
 def ask_shop(draft: Draft, language: str) -> Reply:
     skip = button(t(language, "common.button_skip"), "shop", "", draft.token)
-    return Reply(t(language, "intake.ask_shop"), InlineKeyboardMarkup([[skip]]))
+    return Reply(t(language, "intake.ask_shop"), Keyboard([[skip]]))
 
 
 def ask_outcome(draft: Draft, language: str) -> Reply:
@@ -139,7 +137,7 @@ def ask_outcome(draft: Draft, language: str) -> Reply:
     keyboard = rows(buttons, 2) + [
         [button(t(language, "common.button_skip"), "out", "", draft.token)]
     ]
-    return Reply(t(language, "intake.ask_outcome"), InlineKeyboardMarkup(keyboard))
+    return Reply(t(language, "intake.ask_outcome"), Keyboard(keyboard))
 
 
 def ask_evidence(draft: Draft, language: str) -> Reply:
@@ -157,7 +155,7 @@ def ask_evidence(draft: Draft, language: str) -> Reply:
             language, "intake.evidence_received", count=len(draft.evidence), max_files=MAX_EVIDENCE
         )
     done = button(t(language, "common.button_done"), "evdone", token=draft.token)
-    return Reply(text, InlineKeyboardMarkup([[done]]))
+    return Reply(text, Keyboard([[done]]))
 
 
 def show_summary(draft: Draft, language: str) -> Reply:
@@ -183,14 +181,14 @@ def show_summary(draft: Draft, language: str) -> Reply:
             button(t(language, "intake.button_cancel_draft"), "discard", token=draft.token),
         ],
     ]
-    return Reply(text, InlineKeyboardMarkup(keyboard))
+    return Reply(text, Keyboard(keyboard))
 
 
 def edit_menu(draft: Draft, language: str) -> Reply:
     buttons = [button(t(language, EDIT_LABELS[s]), "edit", s.value, draft.token) for s in EDITABLE]
     back = button(t(language, "common.button_back"), "edit", Step.SUMMARY.value, draft.token)
     return Reply(
-        t(language, "intake.edit_which"), InlineKeyboardMarkup(rows(buttons, 2) + [[back]])
+        t(language, "intake.edit_which"), Keyboard(rows(buttons, 2) + [[back]])
     )
 
 
