@@ -202,6 +202,14 @@ def _starter(settings: Settings, clock: Clock):
         """Opens the database and the NLU client, and schedules the periodic jobs."""
         data: BotData = application.bot_data
         data.services = build_services(settings, clock, application.bot)
+        data.web_server = None
+        if settings.web_enabled:
+            from bot.channels.web.service import start_web_chat
+
+            try:
+                data.web_server = await start_web_chat(data.services, application.bot)
+            except (OSError, SystemExit) as error:  # uvicorn exits when it cannot bind
+                log.error("The web chat could not start (WEB_HOST/WEB_PORT): %s", error)
         await jobs.link_configured_group(application)
         if application.job_queue is not None:
             application.job_queue.run_repeating(
@@ -222,6 +230,9 @@ def _starter(settings: Settings, clock: Clock):
 
 async def _stop(application: Application) -> None:
     """Closes what post_init opened."""
+    server = getattr(application.bot_data, "web_server", None)
+    if server is not None:
+        await server.stop()
     services: Services | None = getattr(application.bot_data, "services", None)
     if services is not None:
         await services.nlu.aclose()

@@ -27,6 +27,7 @@ from storage.db import SessionFactory
 
 if TYPE_CHECKING:
     from bot.channels.web.chat import WebChat
+    from bot.channels.web.server import WebServer
 
 
 @dataclass
@@ -57,6 +58,7 @@ class BotData:
     """Application-wide data; `services` is set once the application has started."""
 
     services: Services
+    web_server: WebServer | None = None
 
 
 Context = CallbackContext[ExtBot[None], dict, dict, BotData]

@@ -391,3 +391,4 @@ class WebInboxMessage(Base):
     person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("people.id"))
     client_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+    handled_at: Mapped[datetime | None]  # None: received, its answer not yet given

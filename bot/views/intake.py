@@ -84,9 +84,7 @@ def ask_category(draft: Draft, language: str) -> Reply:
             [button(t(language, "common.button_yes"), "cat", draft.suggested, draft.token)],
             [button(t(language, "common.button_other_category"), "catlist", token=draft.token)],
         ]
-        return Reply(
-            t(language, "intake.understood", category=label), Keyboard(keyboard)
-        )
+        return Reply(t(language, "intake.understood", category=label), Keyboard(keyboard))
     intro = {
         "unavailable": "intake.nlu_unavailable",
         "low_confidence": "intake.low_confidence",
@@ -187,9 +185,7 @@ def show_summary(draft: Draft, language: str) -> Reply:
 def edit_menu(draft: Draft, language: str) -> Reply:
     buttons = [button(t(language, EDIT_LABELS[s]), "edit", s.value, draft.token) for s in EDITABLE]
     back = button(t(language, "common.button_back"), "edit", Step.SUMMARY.value, draft.token)
-    return Reply(
-        t(language, "intake.edit_which"), Keyboard(rows(buttons, 2) + [[back]])
-    )
+    return Reply(t(language, "intake.edit_which"), Keyboard(rows(buttons, 2) + [[back]]))
 
 
 QUESTIONS = {

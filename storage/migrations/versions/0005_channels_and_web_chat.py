@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("person_id", sa.BigInteger(), nullable=False),
         sa.Column("client_id", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("handled_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["person_id"], ["people.id"], name=op.f("fk_web_inbox_person_id_people")
         ),
