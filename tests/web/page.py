@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 
 @dataclass
@@ -61,7 +62,8 @@ class Page:
         self.close_code = None
         self._reader = asyncio.create_task(self._read(self.ws))
         if hello:
-            await self.send({"t": "hello", "after": self.last_seq if after is None else after})
+            with contextlib.suppress(ConnectionClosed):  # refused visitors are closed at once
+                await self.send({"t": "hello", "after": self.last_seq if after is None else after})
 
     async def _read(self, ws: ClientConnection) -> None:
         try:
@@ -85,7 +87,9 @@ class Page:
 
     async def send(self, frame: dict[str, Any] | str) -> None:
         assert self.ws is not None
-        await self.ws.send(frame if isinstance(frame, str) else json.dumps(frame))
+        await self.ws.send(
+            frame if isinstance(frame, str) else json.dumps(frame, ensure_ascii=False)
+        )
 
     async def say(self, text: str, **extra: Any) -> str:
         client_id = secrets.token_hex(8)
