@@ -79,8 +79,10 @@ class WebRoutes:
     async def visitor(self, conn: HTTPConnection) -> int | None:
         return await self.chat.visitors.find(conn.cookies.get(COOKIE))
 
-    def resume_url(self, secret: str) -> str:
-        return f"{self.settings.effective_web_url}/#resume={secret}"
+    def resume_url(self, conn: HTTPConnection, secret: str) -> str:
+        """WEB_PUBLIC_URL when set, else the address this page was opened at."""
+        base = self.settings.web_public_url or f"{conn.url.scheme}://{conn.headers['host']}"
+        return f"{base.rstrip('/')}/#resume={secret}"
 
     def with_cookie(self, response: Response, secret: str) -> Response:
         response.set_cookie(
@@ -146,7 +148,7 @@ class WebRoutes:
         visitor = await self.chat.visitors.create(lang)
         await self.chat.services.people.set_language(visitor.person_id, lang)
         log.info("New web visitor %s", visitor.person_id)
-        body = {"visitor": True, "resume_url": self.resume_url(visitor.secret)}
+        body = {"visitor": True, "resume_url": self.resume_url(request, visitor.secret)}
         return self.with_cookie(JSONResponse(body), visitor.secret)
 
     async def resume(self, request: Request) -> Response:
@@ -169,7 +171,7 @@ class WebRoutes:
         if person_id is None:
             return self.refuse(request, 403, "web.error_resume")
         secret = await self.chat.visitors.renew(person_id)
-        body = {"visitor": True, "resume_url": self.resume_url(secret)}
+        body = {"visitor": True, "resume_url": self.resume_url(request, secret)}
         return self.with_cookie(JSONResponse(body), secret)
 
     # ------------------------------------------------------------------ files
