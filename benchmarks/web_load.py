@@ -87,16 +87,20 @@ class Visitors:
             await page.close()
 
 
+def _tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-3000:]
+
+
 async def wait_for_address(log: Path, process: subprocess.Popen) -> str:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the service stopped:\n{log.read_text()[-3000:]}")
-        for line in log.read_text(errors="replace").splitlines():
+            raise RuntimeError(f"the service stopped:\n{_tail(log)}")
+        for line in _tail(log).splitlines():
             if line.startswith("Web chat ready: "):
                 return line.split(": ", 1)[1].strip()
         await asyncio.sleep(0.2)
-    raise RuntimeError(f"the web chat did not start:\n{log.read_text()[-3000:]}")
+    raise RuntimeError(f"the web chat did not start:\n{_tail(log)}")
 
 
 async def run(args: argparse.Namespace) -> dict:
@@ -117,7 +121,7 @@ async def run(args: argparse.Namespace) -> dict:
     )  # fmt: skip
     log = folder / "service.log"
     with log.open("w") as output:
-        service = subprocess.Popen(
+        service = subprocess.Popen(  # noqa: ASYNC220 - starting is instant
             [sys.executable, "-m", "bot.cli", "run", "--no-nlu-server"],
             cwd=PROJECT, env=env, stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip

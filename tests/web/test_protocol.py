@@ -178,6 +178,7 @@ async def test_a_reconnect_gets_exactly_what_was_missed(web) -> None:
     page = await visitor(web)
     await page.say("你好")
     await page.wait_for(lambda: [m for m in page.messages if m["from"] == "bot"], what="reply")
+    assert [m["from"] for m in page.messages].count("me") == 1  # shown once, taken once
     seen = page.last_seq
     await page.disconnect()
     person = await web.services.web.visitors.find(page.cookie)
@@ -306,3 +307,27 @@ async def test_new_visitors_per_address_are_limited(web) -> None:
         page = web.page()
         answers.append((await page.http.post("/api/visitor", json={})).status_code)
     assert answers[:2] == [200, 200] and 429 in answers[2:]
+
+
+async def test_a_failure_is_told_kindly_and_the_message_is_taken_when_sent_again(web) -> None:
+    page = await visitor(web)
+    intake = web.services.intake
+    original = intake.current
+
+    async def broken(person_id):
+        raise RuntimeError("the disk caught fire")
+
+    intake.current = broken
+    try:
+        await page.send({"t": "text", "id": "retry-me", "text": "我买的杯子碎了"})
+        failed = await page.wait_for(
+            lambda: next((f for f in page.frames if f["t"] == "error"), None), what="an error"
+        )
+    finally:
+        intake.current = original
+    assert failed["retry"] is True and "没有丢失" in failed["text"]
+    assert "fire" not in json.dumps(page.frames)  # no exception text reaches the visitor
+    await page.send({"t": "text", "id": "retry-me", "text": "我买的杯子碎了"})  # the page resends
+    await page.wait_for(lambda: any(f["t"] == "got" for f in page.frames), what="got")
+    await page.wait_for(lambda: [m for m in page.messages if m["from"] == "bot"], what="reply")
+    assert [m["from"] for m in page.messages].count("me") == 1  # shown once, taken once

@@ -15,6 +15,8 @@ from urllib.parse import urlparse
 
 import filetype
 from sqlalchemy import String, cast, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import FileResponse, JSONResponse, Response
@@ -200,6 +202,13 @@ class WebRoutes:
         except UploadRefused as refused:
             status = 413 if refused.reason == "too_big" else 415
             return self.refuse(request, status, f"web.error_file_{refused.reason}", max_mb=max_mb)
+        try:
+            return await self._take_file(request, person_id, client_id, content, checked)
+        except Exception as error:
+            log.error("Error while taking a web visitor's file", exc_info=error)
+            return self.refuse(request, 503, failure_key(error))
+
+    async def _take_file(self, request, person_id, client_id, content, checked) -> Response:
         stored = self.chat.services.web_files.put(content)
         batch = request.query_params.get("batch") or None
         evidence = Evidence(
@@ -300,7 +309,13 @@ class WebRoutes:
             await ws.send_json({"t": "error", "id": client_id, "retry": True,
                                 "text": t(language, "common.slow_down")})  # fmt: skip
             return
-        accepted = await self._take(person_id, client_id, kind, frame, language, ws)
+        try:
+            accepted = await self._take(person_id, client_id, kind, frame, language, ws)
+        except Exception as error:  # the last resort, as the Telegram error handler does
+            log.error("Error while handling a web visitor's message", exc_info=error)
+            await ws.send_json({"t": "error", "id": client_id, "retry": True,
+                                "text": t(language, failure_key(error))})  # fmt: skip
+            return
         if accepted is not None:
             await ws.send_json({"t": "got", "id": client_id})
 
@@ -340,6 +355,12 @@ class WebRoutes:
         await ws.send_json({"t": "error", "id": client_id,
                             "text": t(language, "web.error_bad_request")})  # fmt: skip
         return None
+
+
+def failure_key(error: Exception) -> str:
+    """The kind words for a failure: the database is busy, or something went wrong."""
+    busy = isinstance(error, DBAPIError | PoolTimeout | OSError)
+    return "common.database_busy" if busy else "common.generic_error"
 
 
 def web_routes(chat: WebChat, settings: Settings) -> list[BaseRoute]:

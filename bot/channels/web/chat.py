@@ -110,7 +110,7 @@ class WebChat:
             received = await self.outbox.receive(person_id, client_id)
             if not received.first_time:
                 return False
-            if shown is not None:
+            if shown is not None and received.new:
                 await self.post(person_id, {"from": "me", **shown})
             source = MessageRef(person_id, received.message_id)
             event = Incoming(Sender(person_id, CHANNEL), kind, source=source, **fields)

@@ -32,6 +32,7 @@ class Stored:
 class Received:
     message_id: int  # the message's id on the web channel
     first_time: bool  # False: already answered (the page sent it again after a reconnect)
+    new: bool = True  # False: received before (its answer may still be due)
 
 
 class WebOutbox:
@@ -103,7 +104,7 @@ class WebOutbox:
             insert = dialect_insert(session)(WebInboxMessage).values(
                 person_id=person_id, client_id=client_id, created_at=self._clock()
             )
-            await session.execute(
+            inserted = await session.execute(
                 insert.on_conflict_do_nothing(
                     index_elements=[WebInboxMessage.person_id, WebInboxMessage.client_id]
                 )
@@ -114,7 +115,7 @@ class WebOutbox:
                     WebInboxMessage.client_id == client_id,
                 )
             )
-            return Received(row.id, row.handled_at is None)
+            return Received(row.id, row.handled_at is None, inserted.rowcount == 1)
 
     async def handled(self, message_id: int) -> None:
         async with transaction(self._sessions) as session:
