@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import httpx
+
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
@@ -61,7 +63,7 @@ class Visitors:
         return question
 
     async def file(self, description: str) -> None:
-        page = Page.open(self.base)
+        page = Page.open(self.base, timeout=TIMEOUT)
         try:
             await page.become_visitor("zh")
             await page.connect()
@@ -80,7 +82,7 @@ class Visitors:
             assert "已提交" in text_of(page.messages[-1]) or any(
                 "已提交" in text_of(m) for m in page.messages[-3:]
             )
-        except (AssertionError, OSError, LookupError) as error:
+        except (AssertionError, OSError, LookupError, httpx.HTTPError) as error:
             self.failures += 1
             print(f"visitor: {type(error).__name__}: {str(error)[:300]}", file=sys.stderr)
         finally:

@@ -27,9 +27,9 @@ class Page:
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
-    def open(cls, base: str, origin: str | None = None) -> Page:
+    def open(cls, base: str, origin: str | None = None, timeout: float = 10) -> Page:
         origin = origin or base
-        http = httpx.AsyncClient(base_url=base, headers={"Origin": origin}, timeout=10)
+        http = httpx.AsyncClient(base_url=base, headers={"Origin": origin}, timeout=timeout)
         return cls(base, http, origin)
 
     async def close(self) -> None:
@@ -57,7 +57,7 @@ class Page:
         url = self.base.replace("http", "ws", 1) + "/ws"
         headers = {"Cookie": f"cd_visitor={self.cookie}"} if self.cookie else {}
         self.ws = await connect(url, origin=self.origin, additional_headers=headers,
-                                max_size=2**22)  # fmt: skip
+                                max_size=2**22, open_timeout=120)  # fmt: skip
         self.closed.clear()
         self.close_code = None
         self._reader = asyncio.create_task(self._read(self.ws))

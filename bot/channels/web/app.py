@@ -148,7 +148,6 @@ class WebRoutes:
             return JSONResponse({"visitor": True})
         lang = data.get("lang") if data.get("lang") in LANGUAGES else self.language(request)
         visitor = await self.chat.visitors.create(lang)
-        await self.chat.services.people.set_language(visitor.person_id, lang)
         log.info("New web visitor %s", visitor.person_id)
         body = {"visitor": True, "resume_url": self.resume_url(request, visitor.secret)}
         return self.with_cookie(JSONResponse(body), visitor.secret)

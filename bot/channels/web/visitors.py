@@ -46,7 +46,7 @@ class VisitorService:
                         Person(
                             id=person_id,
                             display_name=f"web-{public[:6]}",
-                            language=None,
+                            language=language,
                             is_blocked=False,
                             channel=CHANNEL,
                             external_id=public,
