@@ -52,9 +52,11 @@ def card_text(
     if due is not None and due < now:
         due_text = f"{due_text} {t(language, 'agent.overdue')}"
     not_given = t(language, "intake.not_given")
-    description = ticket.description or ""
-    if len(description) > CARD_DESCRIPTION_CHARS:
-        description = description[:CARD_DESCRIPTION_CHARS] + "…"
+    description = escape(ticket.description or "")
+    if is_shortened(ticket):
+        whole = len(ticket.description or "")
+        shortened = t(language, "agent.card_shortened", count=whole)
+        description = f"{escape(ticket.description[:CARD_DESCRIPTION_CHARS])}…\n{shortened}"
     confidence = (
         f"{ticket.category_confidence:.0%}"
         if ticket.category_confidence is not None
@@ -78,13 +80,18 @@ def card_text(
         assignee=escape(facts.assignee) if facts.assignee else t(language, "agent.assignee_none"),
         due=due_text,
         rating=facts.rating or "",
-        description=escape(description) or not_given,
+        description=description or not_given,
     )
     if facts.channel != "telegram":
         text += "\n" + t(
             language, "channel.card_line", channel=t(language, f"channel.{facts.channel}")
         )
     return text
+
+
+def is_shortened(ticket: TicketRecord) -> bool:
+    """Whether the card shows only the beginning of the description (the rest follows it)."""
+    return len(ticket.description or "") > CARD_DESCRIPTION_CHARS
 
 
 def card_keyboard(ticket: TicketRecord, language: str) -> InlineKeyboardMarkup:

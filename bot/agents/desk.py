@@ -26,7 +26,7 @@ from telegram import (
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.agents.card import CardFacts, card_keyboard, card_text, topic_name
+from bot.agents.card import CardFacts, card_keyboard, card_text, is_shortened, topic_name
 from bot.channels.delivery import BuyerDelivery, ChannelUnavailable
 from bot.services.clock import Clock
 from bot.services.followups import Pending
@@ -36,7 +36,7 @@ from bot.services.records import AttachmentRecord, GroupRecord, TicketRecord
 from bot.services.tickets import TicketService
 from bot.texts import t
 from bot.views.aftercare import rating_keyboard, rating_text
-from bot.views.reply import Reply, shown_length
+from bot.views.reply import Reply, plain_text, shown_length
 from bot.views.status import next_step
 from storage.lifecycle import TicketStatus
 from storage.models import AttachmentKind, AuthorKind
@@ -110,6 +110,7 @@ class AgentDesk:
         ticket = await self.tickets.set_group_thread(
             ticket.number, chat_id=group.chat_id, topic_id=thread, card_message_id=card.message_id
         )
+        await self._post_whole_description(ticket)
         await self._post_evidence(ticket)
 
     async def post_pending_cards(self, tickets: Sequence[TicketRecord]) -> None:
@@ -150,6 +151,16 @@ class AgentDesk:
         """The buyer's rating as the card shows it; no rating, no line."""
         rating = await self.tickets.rating_of(ticket.id)
         return None if rating is None else rating_text(rating, self.language, "rating.card_line")
+
+    async def _post_whole_description(self, ticket: TicketRecord) -> None:
+        """A description longer than the card shows follows it whole, in as many messages
+        as Telegram needs."""
+        if not is_shortened(ticket):
+            return
+        count = len(ticket.description or "")
+        header = t(self.language, "agent.full_description", count=count)
+        for part in _chunks(f"{header}\n{escape(ticket.description or '')}"):
+            await self.post_in_ticket(ticket, part)
 
     async def _post_evidence(self, ticket: TicketRecord) -> None:
         attachments = [a for a in await self.tickets.list_attachments(ticket.number) if a.file_id]
@@ -333,12 +344,15 @@ class AgentDesk:
     async def tell_buyer(
         self, ticket: TicketRecord, text: str, *, then: str | None = None, buttons=None
     ) -> bool:
-        """A message of the service to the buyer, recorded as the ticket's latest news.
+        """A message of the service to the buyer, recorded (as the plain text the buyer reads,
+        so that it is escaped once when shown again) as the ticket's latest news.
 
         `then` (with the `buttons`) follows in the same message when it fits,
         otherwise in a message of its own: nothing is cut, and the buttons come last.
         """
-        await self.tickets.add_message(ticket.number, author_kind=AuthorKind.SYSTEM, text=text)
+        await self.tickets.add_message(
+            ticket.number, author_kind=AuthorKind.SYSTEM, text=plain_text(text)
+        )
         parts = [text] if then is None else [f"{text}\n\n{then}"]
         if then is not None and shown_length(parts[0]) > MessageLimit.MAX_TEXT_LENGTH:
             parts = [*_chunks(text), then]

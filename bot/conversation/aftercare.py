@@ -9,7 +9,13 @@ from bot.services.aftercare import NotDecided, ReviewTooLate
 from bot.services.intake_draft import Step
 from bot.services.records import TicketRecord
 from bot.texts import t
-from bot.views.aftercare import ask_comment, rating_text, unhappy_choices, which_ticket
+from bot.views.aftercare import (
+    ask_comment,
+    escalated,
+    rating_text,
+    unhappy_choices,
+    which_ticket,
+)
 from bot.views.reply import Reply
 from bot.views.status import local_time
 from storage.errors import InvalidRating
@@ -111,11 +117,7 @@ async def escalate(turn: Turn, number: str) -> list[Reply]:
         return [Reply(t(language, "rating.not_decided", number=number))]
     await svc.agents.status_changed(ticket, before.status, turn.display_name, notify_buyer=False)
     await svc.agents.notify_supervisors(ticket)
-    due = local_time(ticket.resolve_due_at, svc.settings.timezone)
-    return [
-        Reply(t(language, "rating.escalated", number=number, due=due)),
-        Reply(t(language, "rating.outside_channels")),
-    ]
+    return escalated(number, local_time(ticket.resolve_due_at, svc.settings.timezone), language)
 
 
 async def unhappy(turn: Turn) -> list[Reply] | None:

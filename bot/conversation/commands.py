@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.conversation.relay import deliver_followup
 from bot.conversation.turn import Turn
 from bot.faq import FAQ_KEYS
 from bot.services.records import TicketRecord
 from bot.texts import LANGUAGES, t
+from bot.views.cancel import cancelled_text
 from bot.views.intake import button, rows
 from bot.views.reply import Keyboard, Reply
 from bot.views.status import render_not_found, render_ticket_detail, render_ticket_list
@@ -62,14 +62,10 @@ async def set_language(turn: Turn, language: str) -> list[Reply]:
 
 
 async def cancel(turn: Turn) -> list[Reply]:
-    """Withdraws the complaint being filled in, if any."""
-    svc, language = turn.services, turn.language
-    settled = await svc.followups.settle(turn.person_id)
-    if settled is not None:
-        return [await deliver_followup(turn, settled)]
-    withdrawn = await svc.intake.discard(turn.person_id)
-    key = "intake.cancelled" if withdrawn else "common.nothing_in_progress"
-    return [Reply(t(language, key), main_menu(language))]
+    """Drops the question the buyer is at, whichever it is; nothing of it is filed."""
+    language = turn.language
+    cancelled = await turn.services.intake.cancel(turn.person_id)
+    return [Reply(cancelled_text(cancelled, language), main_menu(language))]
 
 
 async def unknown(turn: Turn) -> list[Reply]:

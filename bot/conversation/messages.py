@@ -6,12 +6,13 @@ import re
 from html import escape
 from pathlib import PurePosixPath
 
-from bot.conversation import aftercare
+from bot.conversation import aftercare, commands
 from bot.conversation.commands import main_menu, status_reply
 from bot.conversation.relay import deliver_followup
 from bot.conversation.turn import Turn
 from bot.faq import response_text
 from bot.nlu import NluResult
+from bot.services.cancelling import asks_to_cancel
 from bot.services.followups import AddedToTicket, AskWhichTicket, Pending
 from bot.services.intake_draft import Evidence, Step
 from bot.texts import t
@@ -35,6 +36,8 @@ async def on_text(turn: Turn) -> list[Reply]:
     prompt = await turn.services.intake.current(turn.person_id)
     if prompt is None:
         return await free_text(turn, text)
+    if await asks_to_cancel(text, turn.services.nlu.parse):
+        return await commands.cancel(turn)
     return await answer_step(turn, prompt.step, text)
 
 
@@ -48,6 +51,8 @@ async def answer_step(turn: Turn, step: Step, text: str) -> list[Reply]:
         prompt = await intake.give_order(user_id, text)
     elif step is Step.SHOP:
         prompt = await intake.give_shop(user_id, text)
+    elif step is Step.CATEGORY:
+        prompt = await intake.continue_description(user_id, text)
     elif step is Step.COMMENT:
         replies = await aftercare.comment(turn, text)
         return await free_text(turn, text) if replies is None else replies

@@ -1,7 +1,8 @@
 """Buyer messages outside an intake: added to their ticket, never dropped.
 
-A message goes to the ticket that waits for the buyer's reply; with other open tickets it
-is held (in the database) until the buyer says which ticket it is for, or that it is new.
+A message goes to the ticket that waits for the buyer's reply, or to the buyer's only open
+ticket; with several open tickets it is held (in the database) until the buyer says which
+ticket it is for, or that it is new.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class Pending:
 class AddedToTicket:
     ticket: TicketRecord
     items: tuple[tuple[int, Pending], ...]  # conversation row ids with what they hold
+    only_open: bool = False  # placed without asking: the buyer's one open ticket
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +71,8 @@ class FollowUpService:
         self._sessions, self._clock = sessions, clock
 
     async def route(self, owner_id: int, pending: Pending) -> AddedToTicket | AskWhichTicket | None:
-        """Adds the message to the waiting ticket, or holds it and asks; None: no open ticket."""
+        """Adds the message to the waiting ticket or the only open one, or holds it and asks
+        which; None: no open ticket."""
         async with transaction(self._sessions) as session:
             open_tickets = await _open_tickets(session, owner_id)
             if not open_tickets:
@@ -78,6 +81,9 @@ class FollowUpService:
             if waiting:
                 ids = await self._add(session, waiting[0], [pending])
                 return AddedToTicket(TicketRecord.of(waiting[0]), ids)
+            if len(open_tickets) == 1:
+                ids = await self._add(session, open_tickets[0], [pending])
+                return AddedToTicket(TicketRecord.of(open_tickets[0]), ids, only_open=True)
             return await self._hold(session, owner_id, pending, open_tickets)
 
     async def add_to(self, owner_id: int, number: str, pending: Pending) -> AddedToTicket:
@@ -120,23 +126,6 @@ class FollowUpService:
             fresh = Draft(evidence=[p.evidence for p in held if p.evidence][:10])
             row.step, row.data, row.updated_at = Step.DESCRIBE.value, fresh.to_json(), self._clock()
             return "\n".join(p.text for p in held if p.text)
-
-    async def settle(self, owner_id: int) -> AddedToTicket | None:
-        """Puts held messages into the buyer's most recently active ticket (on /cancel)."""
-        async with transaction(self._sessions) as session:
-            row = await session.get(IntakeDraft, owner_id, with_for_update=True)
-            if row is None or row.step != Step.ROUTE.value:
-                return None
-            held = [Pending.from_json(p) for p in Draft.from_json(row.data).pending]
-            await session.delete(row)
-            tickets = await _open_tickets(session, owner_id) or await _all_tickets(
-                session, owner_id
-            )
-            if not tickets or not held:
-                return None
-            return AddedToTicket(
-                TicketRecord.of(tickets[0]), await self._add(session, tickets[0], held)
-            )
 
     async def _hold(
         self, session: AsyncSession, owner_id: int, pending: Pending, tickets: Sequence[Ticket]
@@ -181,11 +170,6 @@ async def _open_tickets(session: AsyncSession, owner_id: int) -> Sequence[Ticket
         .order_by(Ticket.updated_at.desc())
     )
     return (await session.scalars(query)).all()
-
-
-async def _all_tickets(session: AsyncSession, owner_id: int) -> Sequence[Ticket]:
-    query = select(Ticket).where(Ticket.owner_id == owner_id).order_by(Ticket.updated_at.desc())
-    return (await session.scalars(query.limit(1))).all()
 
 
 async def _held(session: AsyncSession, owner_id: int, token: str) -> tuple[IntakeDraft, Draft]:

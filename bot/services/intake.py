@@ -60,6 +60,16 @@ class Filed:
     duplicate: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    """What a cancel dropped: the question the person was at (None: there was none), the
+    number of held messages dropped with it, and the ticket a comment or reason was for."""
+
+    step: Step | None
+    held: int = 0
+    ticket_number: str | None = None
+
+
 class IntakeService:
     """Use cases of the intake; each runs in one transaction."""
 
@@ -99,17 +109,30 @@ class IntakeService:
 
     async def describe(self, person_id: int, text: str, nlu: NluResult | NluUnavailable) -> Prompt:
         """Stores the description with the category the model proposes."""
-        text = text.strip()[:MAX_DESCRIPTION]
+        text = text.strip()
         notices = ("intake.personal_data_warning",) if contains_personal_numbers(text) else ()
         async with transaction(self._sessions) as session:
             row = await session.get(IntakeDraft, person_id, with_for_update=True)
             draft = Draft.from_json(row.data) if row else Draft()
             if draft.description and not draft.editing and Step(row.step) is Step.DESCRIBE:
-                text = f"{draft.description}\n{text}"[:MAX_DESCRIPTION]  # held messages first
-            draft.description = text
+                text = f"{draft.description}\n{text}"  # held messages first
+            draft.description, cut = _within_limit(text)
             if not draft.editing:
                 self._apply_understanding(draft, nlu)
-            return self._advance(session, person_id, row, Step.DESCRIBE, draft, notices)
+            return self._advance(session, person_id, row, Step.DESCRIBE, draft, notices + cut)
+
+    async def continue_description(self, person_id: int, text: str) -> Prompt:
+        """Adds a further message to the description while the category is being asked: a
+        long text reaches the bot as several messages, and each of them is kept."""
+        async with transaction(self._sessions) as session:
+            row, draft = await self._locked(session, person_id)
+            if Step(row.step) is not Step.CATEGORY:
+                raise StaleButton(Step.CATEGORY)
+            draft.description, cut = _within_limit(f"{draft.description}\n{text.strip()}")
+            private = contains_personal_numbers(text)
+            notices = ("intake.personal_data_warning",) if private else ()
+            notices += cut or ("intake.description_continued",)
+            return self._save(row, Step.CATEGORY, draft, notices)
 
     async def choose_category(self, person_id: int, token: str, category: str) -> Prompt:
         """Stores the category the buyer confirmed or picked."""
@@ -215,6 +238,17 @@ class IntakeService:
             ticket = await self._tickets.file_in(session, _new_ticket(person_id, draft))
             return Filed(TicketRecord.of(ticket), duplicate=False)
 
+    async def cancel(self, person_id: int) -> Cancelled:
+        """Drops whatever question the person is at: an intake, messages held for "which
+        ticket?" (they join no ticket), an awaited comment or review reason."""
+        async with transaction(self._sessions) as session:
+            row = await session.get(IntakeDraft, person_id, with_for_update=True)
+            if row is None:
+                return Cancelled(None)
+            await session.delete(row)
+            draft = Draft.from_json(row.data)
+            return Cancelled(Step(row.step), len(draft.pending), draft.ticket_number)
+
     async def discard(self, person_id: int) -> bool:
         """Withdraws the draft; False when there was none."""
         async with transaction(self._sessions) as session:
@@ -292,6 +326,13 @@ class IntakeService:
         )  # fmt: skip
         session.add(row)
         return row
+
+
+def _within_limit(text: str) -> tuple[str, tuple[str, ...]]:
+    """The description as kept, with the notice that says it was cut when it was."""
+    if len(text) <= MAX_DESCRIPTION:
+        return text, ()
+    return text[:MAX_DESCRIPTION], ("common.too_long",)
 
 
 def _from_held(held: Draft) -> Draft:

@@ -25,7 +25,9 @@ OUTCOMES = tuple(r.value for r in Resolution)
 
 MAX_EVIDENCE = 10
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
-MAX_DESCRIPTION = 4000
+# Kept whole up to four full Telegram messages (a long text arrives split in several);
+# beyond that the buyer is told what was kept (common.too_long).
+MAX_DESCRIPTION = 4 * 4096
 MAX_SHOP = 100
 ORDER_NUMBER = re.compile(r"^\d[\d-]{4,28}\d$")
 ACCEPTED_MIME_PREFIXES = ("image/", "video/")

@@ -34,6 +34,12 @@ def unhappy_choices(ticket: TicketRecord, language: str) -> list[Reply]:
     ]
 
 
+def escalated(number: str, due: str, language: str) -> list[Reply]:
+    """The escalation confirmed. The outside channels are not repeated: the escalation
+    button comes only with `unhappy_choices`, which has just shown them."""
+    return [Reply(t(language, "rating.escalated", number=number, due=due))]
+
+
 def ask_comment(number: str, language: str) -> Reply:
     skip = button(t(language, "common.button_skip"), "rskip", "", number)
     return Reply(t(language, "rating.ask_comment"), Keyboard([[skip]]))

@@ -11,6 +11,11 @@ from bot.views.reply import Keyboard, Reply
 
 
 def render_added(added: AddedToTicket, language: str) -> Reply:
+    """Where the message went; placed without asking, how to start a new complaint instead."""
+    if added.only_open:
+        new = button(t(language, "common.button_new_complaint"), "menu", "new")
+        text = t(language, "followup.added_only_open", number=added.ticket.number)
+        return Reply(text, Keyboard([[new]]))
     return Reply(t(language, "followup.added", number=added.ticket.number))
 
 

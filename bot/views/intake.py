@@ -8,6 +8,7 @@ from bot.callback_data import ButtonData
 from bot.services.intake import Prompt
 from bot.services.intake_draft import (
     COMPLAINT_CATEGORIES,
+    MAX_DESCRIPTION,
     MAX_EVIDENCE,
     MAX_EVIDENCE_BYTES,
     MAX_SHOP,
@@ -21,6 +22,7 @@ from bot.texts import t
 from bot.views.reply import Button, Keyboard, Reply
 
 SUMMARY_DESCRIPTION_CHARS = 1500
+NOTICE_LIMITS = {"common.too_long": MAX_DESCRIPTION}  # other notices name the shop's limit
 EDITABLE = (
     Step.DESCRIBE, Step.CATEGORY, Step.PLATFORM, Step.ORDER, Step.SHOP, Step.OUTCOME,
     Step.EVIDENCE,
@@ -48,7 +50,11 @@ def rows(buttons: list[Button], width: int) -> list[list[Button]]:
 
 def render_prompt(prompt: Prompt, language: str) -> list[Reply]:
     """The notices, then the question of the prompt's step."""
-    replies = [Reply(t(language, key, limit=MAX_SHOP)) for key in prompt.notices]
+    count = len(prompt.draft.description)
+    replies = [
+        Reply(t(language, key, limit=NOTICE_LIMITS.get(key, MAX_SHOP), count=count))
+        for key in prompt.notices
+    ]
     replies.append(QUESTIONS[prompt.step](prompt.draft, language))
     return replies
 
@@ -158,9 +164,10 @@ def ask_evidence(draft: Draft, language: str) -> Reply:
 
 def show_summary(draft: Draft, language: str) -> Reply:
     not_given = t(language, "intake.not_given")
-    description = draft.description
-    if len(description) > SUMMARY_DESCRIPTION_CHARS:
-        description = description[:SUMMARY_DESCRIPTION_CHARS] + "…"
+    description = escape(draft.description)
+    if len(draft.description) > SUMMARY_DESCRIPTION_CHARS:
+        shortened = t(language, "intake.summary_shortened", count=len(draft.description))
+        description = f"{escape(draft.description[:SUMMARY_DESCRIPTION_CHARS])}…\n{shortened}"
     text = t(
         language,
         "intake.summary",
@@ -170,7 +177,7 @@ def show_summary(draft: Draft, language: str) -> Reply:
         shop=escape(draft.shop) if draft.shop else not_given,
         outcome=escape(t(language, f"outcome.{draft.outcome}")) if draft.outcome else not_given,
         evidence_count=len(draft.evidence),
-        description=escape(description) or not_given,
+        description=description or not_given,
     )
     keyboard = [
         [button(t(language, "intake.button_submit"), "submit", token=draft.token)],

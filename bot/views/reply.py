@@ -42,6 +42,12 @@ class Reply:
     markup: Keyboard | None = None
 
 
+def plain_text(html: str) -> str:
+    """What the person reads of HTML text: tags removed, entities decoded, trimmed. Every
+    value a person wrote is escaped in our HTML, so a `<` left in it is never a tag."""
+    return unescape(_TAG.sub("", html)).strip()
+
+
 def shown_length(html: str) -> int:
-    """How long HTML text is for Telegram's limits: tags removed, entities decoded, trimmed."""
-    return len(unescape(_TAG.sub("", html)).strip())
+    """How long HTML text is for Telegram's limits."""
+    return len(plain_text(html))

@@ -47,7 +47,7 @@ async def test_a_poor_rating_offers_review_and_escalation_then_escalates(desk: D
     assert "申请复核" in offered and "12315" in offered and "消费者协会" in offered
     choices = next(m for m in replies if m.buttons)
     before = len(desk.fake.sent_to(desk.supervisor))
-    replies = await desk.world.press(desk.buyer, choices, "⬆️ 升级处理", replies=2)
+    replies = await desk.world.press(desk.buyer, choices, "⬆️ 升级处理")
     assert "已升级至上级主管" in texts(replies)
     ticket = await desk.ticket()
     assert ticket.status is TicketStatus.ESCALATED
@@ -117,9 +117,23 @@ async def test_after_escalating_the_next_message_is_not_taken_as_a_comment(desk:
     decision = desk.fake.sent_to(desk.buyer)[-1]
     replies = await desk.world.press(desk.buyer, decision, "⭐", replies=4)
     choices = next(m for m in replies if "⬆️ 升级处理" in str(m.buttons))
-    await desk.world.press(desk.buyer, choices, "⬆️ 升级处理", replies=2)
+    await desk.world.press(desk.buyer, choices, "⬆️ 升级处理")
     desk.world.rasa.understands("进度怎么样了", "check_status", 0.95)
     replies = await desk.world.say(desk.buyer, "进度怎么样了")
     assert (await desk.ticket()).number in replies[-1].content
     assert "已升级" in replies[-1].content
     assert (await desk.world.services.tickets.rating_of((await desk.ticket()).id)).comment is None
+
+
+async def test_the_outside_channels_are_told_once_on_a_poor_rating_then_escalation(
+    desk: Desk,
+) -> None:
+    before = len(desk.fake.sent_to(desk.buyer))
+    await resolve(desk)
+    decision = desk.fake.sent_to(desk.buyer)[-1]
+    replies = await desk.world.press(desk.buyer, decision, "⭐", replies=4)
+    choices = next(m for m in replies if "⬆️ 升级处理" in str(m.buttons))
+    await desk.world.press(desk.buyer, choices, "⬆️ 升级处理")
+    told = [m.content or "" for m in desk.fake.sent_to(desk.buyer)[before:]]
+    assert any("已升级至上级主管" in text for text in told)
+    assert sum("12315" in text for text in told) == 1

@@ -142,3 +142,15 @@ async def test_ticket_command_and_assign_and_canned(desk: Desk) -> None:
     assert (await desk.ticket()).assignee_id == desk.colleague.id
     await desk.agent_command("canned", "need_photos")
     assert "多角度照片" in desk.fake.sent_to(desk.buyer)[-1].content
+
+
+async def test_a_plain_follow_up_goes_to_the_only_open_ticket_at_once(desk: Desk) -> None:
+    replies = await desk.world.say(desk.buyer, "商家今天又挂了我的电话")
+    number = (await desk.ticket()).number
+    assert "这条消息属于哪一张投诉" not in texts(replies)
+    assert f"已把您的消息加入您正在处理的投诉 {number}" in replies[-1].content
+    assert await desk.world.services.intake.current(desk.buyer.id) is None
+    await desk.fake.wait_for(
+        lambda: "商家今天又挂了我的电话" in texts(desk.fake.sent_to(desk.group)) or None, timeout=10
+    )
+    assert "👤 买家:\n商家今天又挂了我的电话" in texts(await desk.thread())

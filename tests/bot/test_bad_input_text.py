@@ -68,17 +68,19 @@ async def test_sql_looking_text_is_stored_verbatim_and_the_database_is_intact(
     assert ticket.number in replies[-1].content and "下一步" in replies[-1].content
 
 
-async def test_a_4096_character_description_is_kept_up_to_the_limit(world: World, caplog) -> None:
+async def test_a_4096_character_description_is_kept_whole(world: World, caplog) -> None:
     buyer = world.buyer()
     text = ("杯子碎了,商家不认账。" * 410)[:4096]
+    assert len(text) < MAX_DESCRIPTION
     summary = await walk_to(world, buyer, "summary", description=text)
-    assert summary.content.endswith(f"描述:\n{text[:SUMMARY_DESCRIPTION_CHARS]}…")
+    assert f"描述:\n{text[:SUMMARY_DESCRIPTION_CHARS]}…" in summary.content
+    assert summary.content.endswith("(描述共 4096 字,已全部保存;这里只显示开头。)")
     prompt = await world.services.intake.current(buyer.id)
-    assert prompt.draft.description == text[:MAX_DESCRIPTION]
+    assert prompt.draft.description == text
     nothing_broke(world, caplog)
     replies = await world.press(buyer, summary, "✅ 提交")
     [ticket] = await world.services.tickets.list_for_owner(buyer.id)
-    assert ticket.number in replies[-1].content and ticket.description == text[:MAX_DESCRIPTION]
+    assert ticket.number in replies[-1].content and ticket.description == text
 
 
 @pytest.mark.parametrize(
@@ -126,17 +128,20 @@ async def test_html_in_the_shop_name_is_shown_as_typed(world: World, caplog) -> 
     await still_serves(world, buyer)
 
 
-async def test_text_at_the_category_step_repeats_the_question(world: World, caplog) -> None:
+async def test_text_at_the_category_step_joins_the_description_and_repeats_the_question(
+    world: World, caplog
+) -> None:
     buyer = world.buyer()
     await walk_to(world, buyer, "category")
     replies = await world.say(buyer, "我不知道选哪个")
     assert [m.content for m in replies] == [
-        shown("intake.in_progress_hint"),
+        shown("intake.description_continued", count=len("杯子碎了\n我不知道选哪个")),
         shown("intake.low_confidence"),
     ]
     assert len(replies[-1].buttons) == 12
     prompt = await world.services.intake.current(buyer.id)
-    assert prompt.step.value == "category" and prompt.draft.description == "杯子碎了"
+    assert prompt.step.value == "category"
+    assert prompt.draft.description == "杯子碎了\n我不知道选哪个"  # a long text comes in parts
     nothing_broke(world, caplog)
     replies = await world.press(buyer, replies[-1], "假冒伪劣")
     assert replies[-1].content == shown("intake.ask_platform")
@@ -231,7 +236,9 @@ async def test_another_buyers_ticket_number_is_not_found(world: World, caplog, h
     assert "下一步" in replies[-1].content
 
 
-async def test_a_reply_to_a_message_of_no_ticket_asks_which_ticket(world: World, caplog) -> None:
+async def test_a_reply_to_a_message_of_no_ticket_goes_to_the_only_open_ticket(
+    world: World, caplog
+) -> None:
     buyer = world.buyer()
     summary = await walk_to(world, buyer, "summary")
     await world.press(buyer, summary, "✅ 提交")
@@ -239,14 +246,13 @@ async def test_a_reply_to_a_message_of_no_ticket_asks_which_ticket(world: World,
     help_message = (await world.command(buyer, "help"))[-1]
     act = lambda: world.fake.send_text(buyer, "补充一句", reply_to=help_message)  # noqa: E731
     replies = await world.exchange(buyer, act)
-    assert [m.content for m in replies] == [shown("followup.which_ticket")]
-    assert [b["text"] for b in replies[-1].buttons] == [
-        f"{ticket.number} · 商品质量问题",
-        shown("followup.button_new"),
-    ]
+    assert [m.content for m in replies] == [shown("followup.added_only_open", number=ticket.number)]
+    assert [b["text"] for b in replies[-1].buttons] == [shown("common.button_new_complaint")]
     nothing_broke(world, caplog)
-    replies = await world.press(buyer, replies[-1], f"{ticket.number} · 商品质量问题")
-    assert replies[-1].content == shown("followup.added", number=ticket.number)
+    assert await world.services.intake.current(buyer.id) is None
+    sent = world.fake.updates[-1]["message"]["message_id"]
+    placed = await world.services.tickets.find_ticket_by_message(buyer.id, sent)
+    assert placed is not None and placed.number == ticket.number
 
 
 async def test_a_forwarded_message_is_taken_as_the_description(world: World, caplog) -> None:

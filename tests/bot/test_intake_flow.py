@@ -254,7 +254,8 @@ async def test_a_message_after_filing_goes_to_the_ticket_the_buyer_picks(world: 
     summary = (await walk_to_summary(world, buyer, "东西坏了", "商品质量问题"))[-1]
     await world.press(buyer, summary, "✅ 提交")
     number = (await world.services.tickets.list_for_owner(buyer.id))[0].number
-    replies = await world.say(buyer, "商家今天又拒绝了")
+    await world.services.tickets.file_ticket(buyer.id, category="delivery", description="快递丢了")
+    replies = await world.say(buyer, "商家今天又拒绝了")  # two open tickets: which one?
     assert "属于哪一张投诉" in replies[-1].content
     replies = await world.press(buyer, replies[-1], f"{number} · 商品质量问题")
     assert number in replies[-1].content and "已把您的消息加入投诉" in replies[-1].content

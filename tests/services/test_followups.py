@@ -69,6 +69,20 @@ async def test_a_ticket_waiting_for_the_buyer_takes_the_message(
     assert mapped is not None and mapped.number == waiting
 
 
+async def test_the_only_open_ticket_takes_the_message_without_asking(
+    followups: FollowUpService, tickets: TicketService, sessions: SessionFactory, clock
+) -> None:
+    closed = await file(tickets, category="billing")
+    await force_status(sessions, closed, TicketStatus.CLOSED)
+    only = await file(tickets)
+    await file(tickets, owner=OTHER_BUYER)
+    routed = await followups.route(BUYER, message(3, "商家还是没回"))
+    assert isinstance(routed, AddedToTicket) and routed.only_open
+    assert routed.ticket.number == only
+    assert [m.text for m in await buyer_messages(sessions)] == ["商家还是没回"]
+    assert await tickets.find_ticket_by_message(BUYER, 3) is not None
+
+
 async def test_otherwise_the_buyer_is_asked_and_the_messages_are_held(
     followups: FollowUpService, tickets: TicketService, sessions: SessionFactory
 ) -> None:
@@ -90,6 +104,7 @@ async def test_held_messages_cannot_be_put_into_someone_elses_ticket(
     followups: FollowUpService, tickets: TicketService, sessions: SessionFactory
 ) -> None:
     await file(tickets)
+    await file(tickets, category="billing")  # two open tickets: the buyer is asked
     foreign = await file(tickets, owner=OTHER_BUYER)
     asked = await followups.route(BUYER, message(1))
     assert isinstance(asked, AskWhichTicket)
@@ -102,6 +117,7 @@ async def test_held_messages_can_become_a_new_complaint(
     followups: FollowUpService, intake: IntakeService, tickets: TicketService
 ) -> None:
     await file(tickets)
+    await file(tickets, category="billing")  # two open tickets: the buyer is asked
     shot = Evidence(AttachmentKind.PHOTO, "file-2", "uniq-2", 1000, "image/jpeg")
     asked = await followups.route(BUYER, message(1, "另一个订单也有问题", shot))
     assert isinstance(asked, AskWhichTicket)
@@ -118,6 +134,7 @@ async def test_starting_a_new_complaint_keeps_held_messages(
     followups: FollowUpService, intake: IntakeService, tickets: TicketService
 ) -> None:
     await file(tickets)
+    await file(tickets, category="billing")  # two open tickets: the buyer is asked
     await followups.route(BUYER, message(1, "我还想投诉另一家店"))
     prompt = await intake.begin(BUYER)
     assert prompt.step is Step.DESCRIBE
@@ -125,22 +142,26 @@ async def test_starting_a_new_complaint_keeps_held_messages(
     assert described.draft.description == "我还想投诉另一家店\n卖家发了假货"
 
 
-async def test_cancel_puts_held_messages_into_the_latest_ticket(
-    followups: FollowUpService, tickets: TicketService, sessions: SessionFactory, clock: FakeClock
-) -> None:
+async def test_cancel_drops_held_messages_into_no_ticket(
+    followups: FollowUpService, intake: IntakeService, tickets: TicketService,
+    sessions: SessionFactory, clock: FakeClock,
+) -> None:  # fmt: skip
     await file(tickets)
     clock.advance(minutes=5)
-    latest = await file(tickets, category="billing")
+    await file(tickets, category="billing")
     await followups.route(BUYER, message(1, "补充一下"))
-    settled = await followups.settle(BUYER)
-    assert settled is not None and settled.ticket.number == latest
-    assert [m.text for m in await buyer_messages(sessions)] == ["补充一下"]
+    await followups.route(BUYER, message(2, "还有一句"))
+    cancelled = await intake.cancel(BUYER)
+    assert (cancelled.step, cancelled.held) == (Step.ROUTE, 2)
+    assert await buyer_messages(sessions) == []
+    assert await intake.current(BUYER) is None
 
 
 async def test_held_messages_never_expire(
     followups: FollowUpService, intake: IntakeService, tickets: TicketService, clock: FakeClock
 ) -> None:
     await file(tickets)
+    await file(tickets, category="billing")  # two open tickets: the buyer is asked
     await followups.route(BUYER, message(1))
     clock.advance(days=3)
     assert await intake.expire(timedelta(hours=24)) == []
