@@ -49,14 +49,15 @@ class Visitors:
     def __init__(self, base: str) -> None:
         self.base, self.latencies, self.failures = base, [], 0
 
-    async def step(self, page: Page, act) -> dict:
-        """Does `act` and waits for the next bot message with buttons (the next question)."""
+    async def step(self, page: Page, act, *, buttons: bool = True) -> dict:
+        """Does `act` and waits for the answer: the next bot message with buttons (the next
+        question), or with `buttons=False` the next bot message at all."""
         before = page.last_seq
         started = time.perf_counter()
         await act()
         question = await page.wait_for(
             lambda: next((m for m in page.messages if m["seq"] > before and m["from"] == "bot"
-                          and m.get("buttons")), None),
+                          and (m.get("buttons") or not buttons)), None),
             TIMEOUT, "the next question",
         )  # fmt: skip
         self.latencies.append(time.perf_counter() - started)
@@ -70,7 +71,7 @@ class Visitors:
             question = await self.step(page, lambda: page.say(description))
             labels = [b["label"] for row in question["buttons"] for b in row]
             if "📝 新投诉" in labels:  # read as a question: start explicitly
-                await self.step(page, lambda: page.press("📝 新投诉"))
+                await self.step(page, lambda: page.press("📝 新投诉"), buttons=False)
                 question = await self.step(page, lambda: page.say(description))
                 labels = [b["label"] for row in question["buttons"] for b in row]
             choice = "✅ 对" if "✅ 对" in labels else labels[0]

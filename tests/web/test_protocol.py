@@ -331,3 +331,34 @@ async def test_a_failure_is_told_kindly_and_the_message_is_taken_when_sent_again
     await page.wait_for(lambda: any(f["t"] == "got" for f in page.frames), what="got")
     await page.wait_for(lambda: [m for m in page.messages if m["from"] == "bot"], what="reply")
     assert [m["from"] for m in page.messages].count("me") == 1  # shown once, taken once
+
+
+async def test_the_routes_mount_into_another_app_beside_its_own(web) -> None:
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from bot.channels.web.app import web_mount
+    from bot.channels.web.server import WebServer
+
+    async def webhook(request):
+        return PlainTextResponse("telegram")
+
+    app = Starlette(routes=[Route("/telegram", webhook, methods=["POST"]),
+                            web_mount(web.services.web, web.settings)])  # fmt: skip
+    server = WebServer(app, "127.0.0.1", 0, max_frame_bytes=16384)
+    await server.start()
+    try:
+        page = Page.open(f"http://127.0.0.1:{server.port}")
+        assert (await page.http.post("/telegram")).text == "telegram"
+        index = await page.http.get("/")
+        assert (
+            index.status_code == 200
+            and "default-src 'none'" in index.headers["content-security-policy"]
+        )
+        await page.become_visitor()
+        await page.connect()
+        await ready(page)
+        await page.close()
+    finally:
+        await server.stop()

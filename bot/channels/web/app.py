@@ -380,6 +380,12 @@ def web_routes(chat: WebChat, settings: Settings) -> list[BaseRoute]:
     ]
 
 
+def web_mount(chat: WebChat, settings: Settings, path: str = "") -> Mount:
+    """The web chat with its security headers as one Mount, for another Starlette app's
+    routes (list it after that app's own routes, such as the Telegram webhook's)."""
+    return Mount(path, app=build_web_app(chat, settings))
+
+
 def build_web_app(chat: WebChat, settings: Settings) -> Starlette:
     app = Starlette(routes=web_routes(chat, settings))
     return SecurityHeaders(app, frame_ancestors=settings.web_allowed_origins)  # type: ignore[return-value]
