@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -389,7 +388,3 @@ def web_mount(chat: WebChat, settings: Settings, path: str = "") -> Mount:
 def build_web_app(chat: WebChat, settings: Settings) -> Starlette:
     app = Starlette(routes=web_routes(chat, settings))
     return SecurityHeaders(app, frame_ancestors=settings.web_allowed_origins)  # type: ignore[return-value]
-
-
-def new_client_id() -> str:
-    return secrets.token_hex(8)

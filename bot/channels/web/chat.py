@@ -9,7 +9,7 @@ import logging
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from starlette.websockets import WebSocket, WebSocketState
+from starlette.websockets import WebSocket
 
 from bot.channels.web.outbox import WebOutbox
 from bot.channels.web.render import payload_of
@@ -86,11 +86,6 @@ class WebChat:
             pages.discard(page)
             if not pages:
                 del self._pages[person_id]
-
-    def is_open(self, person_id: int) -> bool:
-        return any(
-            p.client_state is WebSocketState.CONNECTED for p in self._pages.get(person_id, ())
-        )
 
     # ------------------------------------------------------------- the visitor's turns
 
