@@ -52,7 +52,8 @@ class WebRoutes:
         self.new_visitors = Buckets(settings.web_new_visitors_per_hour, hour)
         public = urlparse(settings.effective_web_url)
         self.origins = {f"{public.scheme}://{public.netloc}", *settings.web_allowed_origins}
-        self.secure_cookie = public.scheme == "https"
+        # Browsers refuse SameSite=None without Secure (and then the chat needs https anyway).
+        self.secure_cookie = public.scheme == "https" or settings.web_cookie_samesite == "none"
 
     # ------------------------------------------------------------------ helpers
 
