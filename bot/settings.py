@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     web_port: int = 8080
     web_public_url: str | None = None  # the address people open; default http://host:port
     web_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    web_cookie_samesite: str = "lax"  # "none" (with HTTPS) to keep visitors in a foreign iframe
+    web_cookie_samesite: Literal["lax", "strict", "none"] = "lax"  # none: in a foreign iframe
     web_max_frame_bytes: int = 16384
     web_messages_per_minute: float = 30  # per visitor
     web_address_events_per_minute: float = 120  # per address: messages, uploads, connections
