@@ -32,16 +32,20 @@ from bot.handlers import (
     agent_buttons,
     agent_commands,
     agent_messages,
+    agent_moderation,
     agent_stats,
     errors,
     jobs,
 )
 from bot.nlu import NluClient
 from bot.services.aftercare import AftercareService
+from bot.services.assignment import AssignmentService
+from bot.services.bans import BanService
 from bot.services.clock import Clock, utc_now
 from bot.services.followups import FollowUpService
 from bot.services.groups import AgentGroupService
 from bot.services.intake import IntakeService
+from bot.services.merge import MergeService
 from bot.services.people import PeopleService
 from bot.services.prompts import PromptService
 from bot.services.sla import SlaHours
@@ -110,6 +114,7 @@ _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 def _register_handlers(application: Application, settings: Settings) -> None:
     # Group -1 runs first: a buyer flooding the bot is stopped before any other handler.
+    # (A banned buyer is screened by the conversation core, on every channel.)
     guard = FloodGuard(settings.flood_burst, settings.flood_period_seconds)
     application.add_handler(TypeHandler(Update, guard), group=-1)
     # Group 0: the buyer's private chat. Order matters: commands before free text, and
@@ -125,7 +130,7 @@ def _register_handlers(application: Application, settings: Settings) -> None:
     media = filters.PHOTO | filters.VIDEO | filters.Document.ALL
     application.add_handler(MessageHandler(PRIVATE & media, buyer.on_media))
     application.add_handler(MessageHandler(PRIVATE & UNSUPPORTED, buyer.on_unsupported))
-    for name in agent_commands.AGENT_COMMANDS:
+    for name in (*agent_commands.AGENT_COMMANDS, *agent_moderation.COMMANDS):
         application.add_handler(CommandHandler(name, agent_commands.from_outside, filters=PRIVATE))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, buyer.on_command))
     # Whatever is left (an empty text, a kind of message Telegram adds later) is answered too.
@@ -137,7 +142,7 @@ def _register_handlers(application: Application, settings: Settings) -> None:
     )
     # The agents' group: commands, then everything else an agent writes (service messages
     # such as "topic created" are not agents' words and are left alone).
-    for name, callback in agent_commands.COMMANDS.items():
+    for name, callback in (agent_commands.COMMANDS | agent_moderation.COMMANDS).items():
         application.add_handler(CommandHandler(name, callback, filters=GROUPS))
     application.add_handler(CommandHandler("stats", agent_stats.stats))
     group_command = GROUPS & filters.COMMAND & filters.UpdateType.MESSAGE
@@ -166,7 +171,9 @@ def build_services(settings: Settings, clock: Clock, bot: Bot | None) -> Service
     sla = SlaHours(settings.sla_accept_hours, settings.sla_investigate_hours,
                    settings.sla_resolve_hours)  # fmt: skip
     token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
-    tickets = TicketService(sessions, clock=clock, sla=sla, timezone=settings.timezone)
+    assignment = AssignmentService(sessions, settings.assignment_rules_file, clock=clock)
+    tickets = TicketService(sessions, clock=clock, sla=sla, timezone=settings.timezone,
+                            assigner=assignment)  # fmt: skip
     people = PeopleService(sessions, clock=clock)
     groups = AgentGroupService(sessions, clock=clock)
     buyers = BuyerDelivery(people, {} if bot is None else {"telegram": TelegramBuyers(bot)})
@@ -191,6 +198,9 @@ def build_services(settings: Settings, clock: Clock, bot: Bot | None) -> Service
         aftercare=AftercareService(sessions, tickets, clock, settings.auto_close_days),
         sla=SlaWatch(sessions, clock, timedelta(hours=settings.sla_reminder_hours)),
         stats=StatsService(sessions, clock, settings.timezone),
+        merges=MergeService(sessions, clock=clock),
+        bans=BanService(sessions, clock=clock),
+        assignment=assignment,
         buyers=buyers,
         web_files=web_files,
         sessions=sessions,

@@ -50,6 +50,14 @@ def check_config() -> None:
             typer.echo(TOKEN_HELP, err=True)
             raise typer.Exit(2)
         typer.echo(WEB_ONLY_NOTE, err=True)
+    from bot.services.assignment import AssignmentConfigError, load_rules
+
+    try:
+        load_rules(settings.assignment_rules_file)
+    except AssignmentConfigError as error:
+        typer.echo(f"The assignment rules cannot be used: {error}", err=True)
+        raise typer.Exit(1) from error
+    if settings.telegram_bot_token is None:
         return
     typer.echo("Settings are complete.")
 

@@ -13,10 +13,13 @@ from bot.channels.delivery import BuyerDelivery
 from bot.channels.web.files import WebFiles
 from bot.nlu import NluClient
 from bot.services.aftercare import AftercareService
+from bot.services.assignment import AssignmentService
+from bot.services.bans import BanService
 from bot.services.clock import Clock
 from bot.services.followups import FollowUpService
 from bot.services.groups import AgentGroupService
 from bot.services.intake import IntakeService
+from bot.services.merge import MergeService
 from bot.services.people import PeopleService
 from bot.services.prompts import PromptService
 from bot.services.sla_watch import SlaWatch
@@ -48,6 +51,9 @@ class Services:
     aftercare: AftercareService
     sla: SlaWatch
     stats: StatsService
+    merges: MergeService
+    bans: BanService
+    assignment: AssignmentService
     buyers: BuyerDelivery
     web_files: WebFiles
     sessions: SessionFactory

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     agent_language: str = "zh"
     canned_answers_file: Path = Path("config/canned_answers.toml")
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    ban_allowed: Literal["agents", "supervisors"] = "agents"
+    assignment_rules_file: Path = Path("config/assignment.toml")
 
     retention_days: int = 400
     timezone: str = "Asia/Shanghai"

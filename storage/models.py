@@ -189,6 +189,8 @@ class Ticket(Base):
     group_card_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
     anonymised_at: Mapped[datetime | None]
+    # Set when the ticket was folded into another of the same buyer (it is closed then).
+    merged_into: Mapped[str | None] = mapped_column(String(32), ForeignKey("tickets.number"))
 
 
 class TicketMessage(Base):
@@ -350,6 +352,44 @@ class SlaNotice(Base):
     stage: Mapped[str] = mapped_column(String(16))
     due_at: Mapped[datetime]
     sent_at: Mapped[datetime]
+
+
+class Ban(Base):
+    """A buyer stopped from filing (people.is_blocked is the flag), with their one appeal."""
+
+    __tablename__ = "bans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("people.id"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    banned_by_id: Mapped[int | None] = mapped_column(BigInteger)
+    banned_at: Mapped[datetime]
+    notice_sent_at: Mapped[datetime | None]
+    appeal_text: Mapped[str | None] = mapped_column(Text)
+    appealed_at: Mapped[datetime | None]
+    lifted_by_id: Mapped[int | None] = mapped_column(BigInteger)
+    lifted_at: Mapped[datetime | None]
+
+
+class AgentPresence(Base):
+    """Whether an agent is away (skipped by the assignment rules) and since when."""
+
+    __tablename__ = "agent_presence"
+
+    agent_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    is_away: Mapped[bool] = mapped_column(default=False)
+    changed_at: Mapped[datetime]
+
+
+class AssignmentRotation(Base):
+    """The agent a rule of the assignment file gave its last ticket to (round-robin)."""
+
+    __tablename__ = "assignment_rotations"
+
+    rule: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_agent_id: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime]
 
 
 class WebVisitor(Base):

@@ -35,6 +35,7 @@ class CardFacts:
     evidence_count: int
     assignee: str | None
     rating: str | None = None
+    assignee_id: int | None = None  # with it, the assignee is a mention that notifies them
     channel: str = "telegram"  # the buyer's channel; cards of other channels say which
 
 
@@ -63,7 +64,7 @@ def card_text(
         else t(language, "agent.confidence_none")
     )
     outcome = ticket.desired_resolution
-    text = t(
+    card = t(
         language,
         "agent.card",
         number=ticket.number,
@@ -77,16 +78,18 @@ def card_text(
         shop=escape(ticket.shop) if ticket.shop else not_given,
         outcome=escape(t(language, f"outcome.{outcome}")) if outcome else not_given,
         evidence_count=facts.evidence_count,
-        assignee=escape(facts.assignee) if facts.assignee else t(language, "agent.assignee_none"),
+        assignee=_assignee(facts, language),
         due=due_text,
         rating=facts.rating or "",
         description=description or not_given,
     )
+    if ticket.merged_into is not None:
+        card = t(language, "merge.card_line", number=ticket.merged_into) + "\n" + card
     if facts.channel != "telegram":
-        text += "\n" + t(
+        card += "\n" + t(
             language, "channel.card_line", channel=t(language, f"channel.{facts.channel}")
         )
-    return text
+    return card
 
 
 def is_shortened(ticket: TicketRecord) -> bool:
@@ -94,7 +97,21 @@ def is_shortened(ticket: TicketRecord) -> bool:
     return len(ticket.description or "") > CARD_DESCRIPTION_CHARS
 
 
-def card_keyboard(ticket: TicketRecord, language: str) -> InlineKeyboardMarkup:
+def mention(user_id: int, name: str | None) -> str:
+    """An HTML mention of a Telegram user by id (it notifies them); the name is escaped."""
+    return f'<a href="tg://user?id={int(user_id)}">{escape(name or str(user_id))}</a>'
+
+
+def _assignee(facts: CardFacts, language: str) -> str:
+    if facts.assignee_id is not None:
+        return mention(facts.assignee_id, facts.assignee)
+    return escape(facts.assignee) if facts.assignee else t(language, "agent.assignee_none")
+
+
+def card_keyboard(ticket: TicketRecord, language: str) -> InlineKeyboardMarkup | None:
+    if ticket.merged_into is not None:
+        return None  # folded into another ticket: nothing left to do here (edits drop buttons)
+
     def press(action: str) -> InlineKeyboardButton:
         data = ButtonData(AGENT_ACTION, action, ticket.number).encode()
         return InlineKeyboardButton(t(language, f"agent.button_{action}"), callback_data=data)

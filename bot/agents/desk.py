@@ -144,7 +144,9 @@ class AgentDesk:
             assignee = person.display_name or str(ticket.assignee_id)
         rating = await self.rating_line(ticket)
         channel = await self.buyers.channel_name(ticket.owner_id)
-        facts = CardFacts(len(evidence), assignee, rating, channel)
+        facts = CardFacts(
+            len(evidence), assignee, rating, assignee_id=ticket.assignee_id, channel=channel
+        )
         return card_text(ticket, facts, self.language, self.timezone, self.clock())
 
     async def rating_line(self, ticket: TicketRecord) -> str | None:

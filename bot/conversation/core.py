@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bot.conversation import buttons, commands, messages
+from bot.conversation import bans, buttons, commands, messages
 from bot.conversation.events import Incoming, Kind, Outcome, Sender
 from bot.conversation.turn import Turn
 from bot.texts import normalise_language
@@ -29,6 +29,9 @@ async def handle(
 ) -> Outcome:
     """What the event means at the buyer's current step, and the replies that follow."""
     turn = Turn(services, event, await language_of(services, event.sender), after_album)
+    banned = await bans.screen_banned(turn)
+    if banned is not None:
+        return banned
     if event.kind is Kind.BUTTON:
         return await buttons.on_button(turn)
     if event.kind is Kind.COMMAND:

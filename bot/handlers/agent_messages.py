@@ -33,5 +33,8 @@ async def on_group_message(update: Update, context: Context) -> None:
     if ticket is None:
         await message.reply_text(t(language, "agent.no_ticket_here"))
         return
+    if ticket.merged_into is not None:  # its conversation goes on in the ticket it went into
+        await message.reply_text(t(language, "merge.write_there", number=ticket.merged_into))
+        return
     await svc.people.get_or_create(user.id, user.full_name)
     await svc.agents.relay_to_buyer(ticket, message, user.id)

@@ -69,6 +69,8 @@ class AftercareService:
     async def check_review(self, owner_id: int, number: str) -> TicketRecord:
         """The ticket if the buyer may ask for its review now; else NotDecided or ReviewTooLate."""
         ticket = await self._tickets.get_for_owner(owner_id, number)
+        if ticket.merged_into is not None:  # its follow-up is the ticket it went into
+            raise NotDecided(number)
         if ticket.status in OUTCOMES:
             return ticket
         if ticket.status is TicketStatus.CLOSED:
@@ -101,6 +103,7 @@ class AftercareService:
                 select(Ticket)
                 .where(
                     Ticket.owner_id == owner_id,
+                    Ticket.merged_into.is_(None),
                     or_(
                         Ticket.status.in_(OUTCOMES),
                         (Ticket.status == TicketStatus.CLOSED) & (Ticket.closed_at >= cutoff),

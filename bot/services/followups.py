@@ -89,11 +89,7 @@ class FollowUpService:
     async def add_to(self, owner_id: int, number: str, pending: Pending) -> AddedToTicket:
         """Adds the message to the buyer's ticket they replied to."""
         async with transaction(self._sessions) as session:
-            ticket = await session.scalar(
-                select(Ticket).where(Ticket.number == number, Ticket.owner_id == owner_id)
-            )
-            if ticket is None:
-                raise TicketNotFound(number)
+            ticket = await _owned(session, owner_id, number)
             return AddedToTicket(
                 TicketRecord.of(ticket), await self._add(session, ticket, [pending])
             )
@@ -109,11 +105,7 @@ class FollowUpService:
         """Adds the held messages to the buyer's own ticket `number`."""
         async with transaction(self._sessions) as session:
             row, draft = await _held(session, owner_id, token)
-            ticket = await session.scalar(
-                select(Ticket).where(Ticket.number == number, Ticket.owner_id == owner_id)
-            )
-            if ticket is None:
-                raise TicketNotFound(number)
+            ticket = await _owned(session, owner_id, number)
             ids = await self._add(session, ticket, [Pending.from_json(p) for p in draft.pending])
             await session.delete(row)
             return AddedToTicket(TicketRecord.of(ticket), ids)
@@ -161,6 +153,20 @@ class FollowUpService:
                 session.add(attachment_row(ticket.id, item.evidence, message.id, now))
         ticket.updated_at = now
         return tuple(ids)
+
+
+async def _owned(session: AsyncSession, owner_id: int, number: str) -> Ticket:
+    """The buyer's ticket `number`; a merged one stands for the ticket it went into."""
+    ticket = await session.scalar(
+        select(Ticket).where(Ticket.number == number, Ticket.owner_id == owner_id)
+    )
+    for _ in range(8):  # a merged ticket's target may itself have been merged later
+        if ticket is None or ticket.merged_into is None:
+            break
+        ticket = await session.scalar(select(Ticket).where(Ticket.number == ticket.merged_into))
+    if ticket is None:
+        raise TicketNotFound(number)
+    return ticket
 
 
 async def _open_tickets(session: AsyncSession, owner_id: int) -> Sequence[Ticket]:

@@ -65,6 +65,7 @@ class TicketRecord(_FromRow):
     group_chat_id: int | None
     group_topic_id: int | None
     group_card_message_id: int | None
+    merged_into: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,8 @@
 A window of N days is N calendar days in the service's timezone, today included: on
 Saturday 21 November at 10:00, the last 7 days run from Sunday 15 November 00:00 until now.
 Every figure is about the tickets *filed* in the window, whatever happened to them later.
+A ticket merged into another (/merge) is left out of every figure: the complaint counts once,
+as the ticket it went into. The CSV export still lists it (status closed).
 
 The SLA figures judge each ticket against its current due times (a reopen or an escalation
 starts them again), at the moment the statistics are asked for:
@@ -43,6 +45,8 @@ from storage.models import Rating, Resolution, Ticket
 SCORES = (1, 2, 3, 4, 5)
 AWAITING_REVIEW = (TicketStatus.NEW, TicketStatus.REOPENED)
 
+# A ticket merged into another is the same complaint: only the one it went into counts.
+_COUNTED = Ticket.merged_into.is_(None)
 # When a ticket was reviewed: accepted, or rejected without being accepted.
 _REVIEWED_AT = func.coalesce(Ticket.accepted_at, Ticket.rejected_at)
 _REVIEWED = and_(Ticket.status.not_in(AWAITING_REVIEW), _REVIEWED_AT.is_not(None))
@@ -203,7 +207,7 @@ class StatsService:
 
 async def _counts(session: AsyncSession, column: Any, since: datetime) -> dict[Any, int]:
     """Tickets filed since `since`, counted by the values of `column`."""
-    query = select(column, func.count()).where(Ticket.filed_at >= since).group_by(column)
+    query = select(column, func.count()).where(_COUNTED, Ticket.filed_at >= since).group_by(column)
     return {key: count for key, count in (await session.execute(query)).all()}
 
 
@@ -221,7 +225,7 @@ async def _sla(session: AsyncSession, since: datetime, now: datetime) -> tuple[S
         _count_if(accept_counted),
         _count_if(result_kept),
         _count_if(result_counted),
-    ).where(Ticket.filed_at >= since)
+    ).where(_COUNTED, Ticket.filed_at >= since)
     accept_ok, accept_all, result_ok, result_all = (await session.execute(query)).one()
     return SlaFigure(int(accept_ok), int(accept_all)), SlaFigure(int(result_ok), int(result_all))
 
@@ -233,7 +237,7 @@ async def _hours(
     since: datetime,
 ) -> list[float]:
     """Hours from filing to `moment`, for the tickets meeting `condition`."""
-    query = select(Ticket.filed_at, moment).where(Ticket.filed_at >= since, condition)
+    query = select(Ticket.filed_at, moment).where(_COUNTED, Ticket.filed_at >= since, condition)
     rows = (await session.execute(query)).all()
     return [(end - start).total_seconds() / 3600 for start, end in rows]
 
@@ -242,7 +246,7 @@ async def _rating_counts(session: AsyncSession, since: datetime) -> tuple[int, .
     query = (
         select(Rating.score, func.count())
         .join(Ticket, Rating.ticket_id == Ticket.id)
-        .where(Ticket.filed_at >= since)
+        .where(_COUNTED, Ticket.filed_at >= since)
         .group_by(Rating.score)
     )
     counts = {score: count for score, count in (await session.execute(query)).all()}

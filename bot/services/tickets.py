@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -21,7 +22,13 @@ from bot.services.records import (
 from bot.services.sla import DueTimes, SlaHours, due_times
 from storage import repositories as repo
 from storage.db import SessionFactory, transaction
-from storage.errors import InvalidRating, PersonBlocked, PersonNotFound, TicketNotFound
+from storage.errors import (
+    InvalidRating,
+    InvalidTransition,
+    PersonBlocked,
+    PersonNotFound,
+    TicketNotFound,
+)
 from storage.lifecycle import RATEABLE, TicketStatus, check_transition
 from storage.models import (
     Attachment,
@@ -34,6 +41,13 @@ from storage.models import (
     TicketMessage,
 )
 from storage.numbering import next_number, normalise_number
+
+
+class Assigner(Protocol):
+    """Picks the agent of a new ticket inside the filing transaction (assignment rules)."""
+
+    async def assign_new(self, session: AsyncSession, ticket: Ticket) -> int | None: ...
+
 
 # The step time each status sets when a ticket enters it.
 _STEP_TIME = {
@@ -62,8 +76,10 @@ class TicketService:
         clock: Clock = utc_now,
         sla: SlaHours | None = None,
         timezone: str = "Asia/Shanghai",
+        assigner: Assigner | None = None,
     ) -> None:
         self._sessions = sessions
+        self._assigner = assigner
         self._clock = clock
         self._sla = sla or SlaHours()
         self._timezone = ZoneInfo(timezone)
@@ -135,6 +151,8 @@ class TicketService:
             ticket_id=ticket.id,
             after={"status": ticket.status.value, "category": new.category},
         )
+        if self._assigner is not None:
+            await self._assigner.assign_new(session, ticket)
         await session.flush()
         return ticket
 
@@ -216,6 +234,8 @@ class TicketService:
         async with transaction(self._sessions) as session:
             ticket = await _existing(session, number, for_update=True)
             old_status = ticket.status
+            if ticket.merged_into is not None:  # folded into another ticket: final
+                raise InvalidTransition(old_status, new_status)
             check_transition(old_status, new_status)
             if not (
                 new_status is TicketStatus.INVESTIGATING
@@ -403,7 +423,7 @@ class TicketService:
             ticket = await repo.ticket_of_owner(session, owner_id, number, for_update=True)
             if ticket is None:
                 raise TicketNotFound(number)
-            if ticket.status not in RATEABLE:
+            if ticket.status not in RATEABLE or ticket.merged_into is not None:
                 raise InvalidRating(f"a {ticket.status.value} ticket cannot be rated yet")
             rating = await session.scalar(select(Rating).where(Rating.ticket_id == ticket.id))
             before = None if rating is None else {"score": rating.score}

@@ -28,9 +28,18 @@ def local_time(moment: datetime, timezone: str) -> str:
 
 
 def next_step(ticket: TicketRecord, language: str, timezone: str) -> str:
+    if ticket.merged_into is not None:
+        return t(language, "merge.next_step", number=ticket.merged_into)
     due_field = _DUE.get(ticket.status)
     due = local_time(getattr(ticket, due_field), timezone) if due_field else ""
     return t(language, f"status_reply.next_{ticket.status.value}", due=due)
+
+
+def status_words(ticket: TicketRecord, language: str) -> str:
+    """The ticket's status as the buyer reads it, escaped; a merged one names its target."""
+    if ticket.merged_into is not None:
+        return escape(t(language, "merge.status", number=ticket.merged_into))
+    return escape(t(language, f"status.{ticket.status.value}"))
 
 
 def ticket_line(ticket: TicketRecord, language: str, timezone: str) -> str:
@@ -39,7 +48,7 @@ def ticket_line(ticket: TicketRecord, language: str, timezone: str) -> str:
         "status_reply.line",
         number=ticket.number,
         category=escape(t(language, f"category.{ticket.category}")),
-        status=escape(t(language, f"status.{ticket.status.value}")),
+        status=status_words(ticket, language),
         filed=local_time(ticket.filed_at, timezone),
     )
 
@@ -73,7 +82,7 @@ def render_ticket_detail(
         "status_reply.detail",
         number=ticket.number,
         category=escape(t(language, f"category.{ticket.category}")),
-        status=escape(t(language, f"status.{ticket.status.value}")),
+        status=status_words(ticket, language),
         filed=local_time(ticket.filed_at, timezone),
         next_step=next_step(ticket, language, timezone),
     )
