@@ -194,9 +194,9 @@ class AgentDesk:
                 AttachmentKind.DOCUMENT: self.bot.send_document,
             }[item.kind]
             caption = escape(item.caption) if item.caption else None
-            media = self._media(item.file_id)
+            media = self.media(item.file_id)
             return [await send(ticket.group_chat_id, media, caption=caption, **where)]
-        media = [_input_media(item, self._media(item.file_id)) for item in batch]
+        media = [_input_media(item, self.media(item.file_id)) for item in batch]
         return await self.bot.send_media_group(ticket.group_chat_id, media, **where)
 
     # ------------------------------------------------------------------ the conversation
@@ -293,9 +293,9 @@ class AgentDesk:
             AttachmentKind.VIDEO: self.bot.send_video,
             AttachmentKind.DOCUMENT: self.bot.send_document,
         }[item.kind]
-        return await send(chat_id, self._media(item.file_id), caption=full, **where)
+        return await send(chat_id, self.media(item.file_id), caption=full, **where)
 
-    def _media(self, file_id: str | None) -> str | InputFile:
+    def media(self, file_id: str | None) -> str | InputFile:
         """A Telegram file id as it is; a file kept by the service, read for upload."""
         if file_id is None or not _is_stored(file_id) or self.files is None:
             return file_id
