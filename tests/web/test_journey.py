@@ -122,3 +122,18 @@ async def test_an_agents_photo_reaches_the_web_buyer(web) -> None:
     assert "商家的回复截图" in text_of(shown)
     picture = await page.http.get(f"/files/{shown['file']['digest']}")
     assert picture.status_code == 200 and len(picture.content) > 0
+
+
+async def test_a_banned_web_buyer_is_told_and_can_appeal(web) -> None:
+    group = await link_group(web)
+    page = web.page()
+    await file_on_the_web(page)
+    person = await web.services.web.visitors.find(page.cookie)
+    ticket = await group.ticket(person)
+    web.fake.send_command(group.agent, "ban", "反复发送辱骂内容", chat=group.chat,
+                          thread_id=ticket.group_topic_id)  # fmt: skip
+    await web.settle(quiet=0.1)
+    await page.wait_text("暂时不能在这里提交新的投诉")
+    await page.say("我没有辱骂,请核实")
+    await page.wait_text("已收到您的申诉")
+    assert len(await web.services.tickets.list_for_owner(person)) == 1  # nothing new filed
