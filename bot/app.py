@@ -30,6 +30,7 @@ from bot.conversation.commands import COMMANDS
 from bot.flood import FloodGuard
 from bot.handlers import (
     agent_buttons,
+    agent_category,
     agent_commands,
     agent_messages,
     agent_moderation,
@@ -42,6 +43,7 @@ from bot.services.aftercare import AftercareService
 from bot.services.assignment import AssignmentService
 from bot.services.bans import BanService
 from bot.services.clock import Clock, utc_now
+from bot.services.corrections import CorrectionService
 from bot.services.followups import FollowUpService
 from bot.services.groups import AgentGroupService
 from bot.services.intake import IntakeService
@@ -157,6 +159,9 @@ def _register_handlers(application: Application, settings: Settings) -> None:
     application.add_handler(
         CallbackQueryHandler(agent_buttons.on_card_button, pattern=agent_buttons.PATTERN)
     )
+    application.add_handler(
+        CallbackQueryHandler(agent_category.on_category_button, pattern=agent_category.PATTERN)
+    )
     application.add_handler(CallbackQueryHandler(buyer.on_button))
     application.add_error_handler(errors.on_error)
 
@@ -190,7 +195,13 @@ def build_services(settings: Settings, clock: Clock, bot: Bot | None) -> Service
         nlu=NluClient(settings.rasa_url, settings.nlu_timeout_seconds, token),
         people=people,
         tickets=tickets,
-        intake=IntakeService(sessions, tickets, clock, settings.nlu_confidence_threshold),
+        intake=IntakeService(
+            sessions,
+            tickets,
+            clock,
+            settings.nlu_confidence_threshold,
+            settings.nlu_shortlist_min_confidence,
+        ),
         followups=FollowUpService(sessions, clock),
         groups=groups,
         prompts=PromptService(sessions, clock),
@@ -198,6 +209,7 @@ def build_services(settings: Settings, clock: Clock, bot: Bot | None) -> Service
         aftercare=AftercareService(sessions, tickets, clock, settings.auto_close_days),
         sla=SlaWatch(sessions, clock, timedelta(hours=settings.sla_reminder_hours)),
         stats=StatsService(sessions, clock, settings.timezone),
+        corrections=CorrectionService(sessions, clock),
         merges=MergeService(sessions, clock=clock),
         bans=BanService(sessions, clock=clock),
         assignment=assignment,

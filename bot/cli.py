@@ -130,23 +130,28 @@ def stats(
 ) -> None:
     """Prints the complaint statistics of the last DAYS and 30 days, optionally with a chart."""
     from bot.services.clock import utc_now
-    from bot.services.stats import StatsService, Summary
-    from bot.views.stats import render_chart, render_summary
+    from bot.services.stats import FirstGuesses, StatsService, Summary
+    from bot.views.stats import render_chart, render_first_guesses, render_summary
     from storage.db import create_engine, create_session_factory
 
     settings = _settings()
 
-    async def work() -> tuple[Summary, Summary]:
+    async def work() -> tuple[Summary, Summary, FirstGuesses]:
         engine = create_engine(settings.effective_database_url)
         try:
             service = StatsService(create_session_factory(engine), utc_now, settings.timezone)
-            return await service.summary(days), await service.summary(30)
+            return (
+                await service.summary(days),
+                await service.summary(30),
+                await service.first_guesses(30),
+            )
         finally:
             await engine.dispose()
 
-    short, month = asyncio.run(work())
+    short, month, guesses = asyncio.run(work())
     language = settings.agent_language
     typer.echo(_plain_text(render_summary(short, month, language)))
+    typer.echo("\n" + _plain_text(render_first_guesses(guesses, language)))
     if chart is not None:
         chart.write_bytes(render_chart(short, language))
         typer.echo(f"\nChart of the last {days} days written to {chart}")
@@ -185,6 +190,58 @@ def export(
 
     count = write_csv(asyncio.run(work()), out)
     typer.echo(f"Wrote {count} ticket(s) filed {start:%Y-%m-%d} to {end:%Y-%m-%d} to {out}.")
+
+
+@app.command("export-training-data")
+def export_training_data(
+    out: Annotated[Path, typer.Option(help="The Rasa NLU YAML file to write.")],
+    since: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Only tickets filed from this day (UTC) on."),
+    ] = None,
+    training_data: Annotated[
+        Path, typer.Option(help="The training data already in use, to leave its lines out.")
+    ] = Path("nlu"),
+    similarity: Annotated[
+        float, typer.Option(min=0.5, max=1.0, help="How close a line counts as a duplicate.")
+    ] = 0.9,
+) -> None:
+    """Writes the descriptions whose category agents confirmed or corrected as Rasa NLU
+    training data (personal numbers masked, near-duplicates of TRAINING_DATA left out), for
+    a person to review before merging into nlu/."""
+    from datetime import UTC
+
+    from bot.services.clock import utc_now
+    from bot.services.corrections import CorrectionService, LabelledDescription
+    from bot.services.training_export import render_yaml, select_examples, training_lines
+    from storage.db import create_engine, create_session_factory
+
+    settings = _settings()
+    if not training_data.is_dir():
+        typer.echo(f"{training_data} is not a folder of training data.", err=True)
+        raise typer.Exit(2)
+
+    async def work() -> list[LabelledDescription]:
+        engine = create_engine(settings.effective_database_url)
+        try:
+            service = CorrectionService(create_session_factory(engine), utc_now)
+            return await service.labelled_descriptions(since.replace(tzinfo=UTC) if since else None)
+        finally:
+            await engine.dispose()
+
+    export = select_examples(asyncio.run(work()), training_lines(training_data), similarity)
+    header = (
+        f"Exported by `complaint-desk export-training-data` on {utc_now():%Y-%m-%d %H:%M} UTC.\n"
+        f"{export.corrected} description(s) whose category an agent corrected, "
+        f"{export.confirmed} confirmed by a decision; {export.left_out} left out as "
+        f"near-duplicates of {training_data}/*.yml or of each other.\n"
+        "Personal numbers are masked. Review every line before merging it into nlu/."
+    )
+    out.write_text(render_yaml(export, header), encoding="utf-8")
+    typer.echo(
+        f"Wrote {export.total} example(s) to {out} ({export.corrected} corrected, "
+        f"{export.confirmed} confirmed; {export.left_out} near-duplicate(s) left out)."
+    )
 
 
 def _plain_text(html: str) -> str:

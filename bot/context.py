@@ -16,6 +16,7 @@ from bot.services.aftercare import AftercareService
 from bot.services.assignment import AssignmentService
 from bot.services.bans import BanService
 from bot.services.clock import Clock
+from bot.services.corrections import CorrectionService
 from bot.services.followups import FollowUpService
 from bot.services.groups import AgentGroupService
 from bot.services.intake import IntakeService
@@ -51,6 +52,7 @@ class Services:
     aftercare: AftercareService
     sla: SlaWatch
     stats: StatsService
+    corrections: CorrectionService
     merges: MergeService
     bans: BanService
     assignment: AssignmentService

@@ -73,12 +73,27 @@ def parse_result(payload: Any) -> NluResult:
     )
 
 
+# Buyers tell the story first and what they want last ("退货寄回去两周了……麻烦帮我退钱",
+# "they refused the return, I want my money back"): of several outcomes, the last counts.
+LAST_MENTION_WINS = frozenset({"outcome"})
+
+
 def _first_entities(raw: Any) -> dict[str, str]:
-    """The first (normalised) value of each entity; synonyms are already mapped by Rasa."""
+    """The (normalised) value of each entity that the text mentions first (last for those in
+    LAST_MENTION_WINS); synonyms are already mapped by Rasa, which lists matches pattern by
+    pattern, not in text order."""
+    entities = [
+        e for e in (raw if isinstance(raw, list) else ())
+        if isinstance(e, dict) and isinstance(e.get("entity"), str)
+    ]  # fmt: skip
+    entities.sort(key=lambda e: e["start"] if isinstance(e.get("start"), int) else 1 << 30)
     found: dict[str, str] = {}
-    for entity in raw if isinstance(raw, list) else ():
-        if isinstance(entity, dict) and isinstance(entity.get("entity"), str):
-            found.setdefault(entity["entity"], str(entity.get("value", "")))
+    for entity in entities:
+        name, value = entity["entity"], str(entity.get("value", ""))
+        if name in LAST_MENTION_WINS:
+            found[name] = value
+        else:
+            found.setdefault(name, value)
     return found
 
 

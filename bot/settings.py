@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     rasa_token: SecretStr | None = None
     nlu_timeout_seconds: float = 3.0
     nlu_confidence_threshold: float = 0.55
+    nlu_shortlist_min_confidence: float = 0.5
 
     support_chat_id: int | None = None
     agent_language: str = "zh"

@@ -158,6 +158,11 @@ class Ticket(Base):
     owner_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("people.id"))
     category: Mapped[str] = mapped_column(String(32))
     category_confidence: Mapped[float | None]
+    # The model's first guess when the buyer described the problem (None without the NLU),
+    # kept whatever the buyer chose; and when an agent last changed the category.
+    model_category: Mapped[str | None] = mapped_column(String(32))
+    model_confidence: Mapped[float | None]
+    category_corrected_at: Mapped[datetime | None]
     platform: Mapped[str | None] = mapped_column(String(32))
     order_number: Mapped[str | None] = mapped_column(String(64))
     shop: Mapped[str | None] = mapped_column(String(256))

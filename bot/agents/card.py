@@ -15,6 +15,7 @@ from bot.views.status import local_time
 from storage.lifecycle import TicketStatus
 
 AGENT_ACTION = "agent"
+CATEGORY_ACTION = "agcat"  # the category list (bot/agents/recategorise.py)
 CARD_DESCRIPTION_CHARS = 2500
 TOPIC_NAME_CHARS = 128
 ACTIONS = ("claim", "accept", "investigate", "ask", "resolve", "reject")
@@ -63,6 +64,8 @@ def card_text(
         if ticket.category_confidence is not None
         else t(language, "agent.confidence_none")
     )
+    if ticket.category_corrected_at is not None:  # that confidence was the model's category's
+        confidence = _corrected(ticket, language)
     outcome = ticket.desired_resolution
     card = t(
         language,
@@ -90,6 +93,16 @@ def card_text(
             language, "channel.card_line", channel=t(language, f"channel.{facts.channel}")
         )
     return card
+
+
+def _corrected(ticket: TicketRecord, language: str) -> str:
+    if ticket.model_category is None:
+        return t(language, "corrections.card_corrected")
+    try:
+        guess = t(language, f"category.{ticket.model_category}")
+    except KeyError:
+        guess = ticket.model_category
+    return t(language, "corrections.card_corrected_from", guess=escape(guess))
 
 
 def is_shortened(ticket: TicketRecord) -> bool:
@@ -120,8 +133,15 @@ def card_keyboard(ticket: TicketRecord, language: str) -> InlineKeyboardMarkup |
         [
             [press("claim"), press("accept"), press("investigate")],
             [press("ask"), press("resolve"), press("reject")],
+            [change_category_button(ticket, language)],
         ]
     )
+
+
+def change_category_button(ticket: TicketRecord, language: str) -> InlineKeyboardButton:
+    """Opens the category list in place of the card's buttons."""
+    data = ButtonData(CATEGORY_ACTION, "open", ticket.number).encode()
+    return InlineKeyboardButton(t(language, "corrections.button_change"), callback_data=data)
 
 
 def topic_name(ticket: TicketRecord, language: str, channel: str = "telegram") -> str:

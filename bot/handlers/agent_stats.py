@@ -10,7 +10,7 @@ from bot.agents.access import linked_group_of
 from bot.context import Context
 from bot.handlers.common import services
 from bot.texts import t
-from bot.views.stats import render_chart, render_summary
+from bot.views.stats import render_chart, render_first_guesses, render_summary
 
 CHART_DAYS = 7
 
@@ -25,7 +25,8 @@ async def stats(update: Update, context: Context) -> None:
         await message.reply_text(t(language, "agent.not_agent"))
         return
     week, month = await svc.stats.summary(CHART_DAYS), await svc.stats.summary(30)
-    await message.reply_text(render_summary(week, month, language))
+    guesses = render_first_guesses(await svc.stats.first_guesses(30), language)
+    await message.reply_text(f"{render_summary(week, month, language)}\n\n{guesses}")
     if week.total == 0:
         return  # an empty chart says nothing the text does not
     png = await asyncio.to_thread(render_chart, week, language)  # ~0.5 s of CPU off the loop

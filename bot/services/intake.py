@@ -26,6 +26,7 @@ from bot.services.intake_draft import (
 )
 from bot.services.records import NewTicket, TicketRecord
 from bot.services.tickets import TicketService
+from bot.services.understanding import details, first_guess, shortlist
 from storage.db import SessionFactory, transaction
 from storage.errors import DomainError
 from storage.models import IntakeDraft
@@ -79,9 +80,11 @@ class IntakeService:
         tickets: TicketService,
         clock: Callable[[], datetime],
         confidence_threshold: float = 0.55,
+        shortlist_min_confidence: float = 0.5,
     ) -> None:
         self._sessions, self._tickets, self._clock = sessions, tickets, clock
         self._threshold = confidence_threshold
+        self._shortlist_mass = shortlist_min_confidence
 
     async def current(self, person_id: int) -> Prompt | None:
         """The question the person is at, or None when nothing is in progress."""
@@ -275,15 +278,22 @@ class IntakeService:
 
     def _apply_understanding(self, draft: Draft, nlu: NluResult | NluUnavailable) -> None:
         draft.category = draft.suggested = draft.confidence = None
+        draft.model_guess = draft.model_confidence = None
+        draft.shortlist = []
+        _forget_prefilled(draft)
         if isinstance(nlu, NluUnavailable):
             draft.category_reason = "unavailable"
             return
-        platform, order = nlu.entities.get("platform"), nlu.entities.get("order_id")
-        draft.detected_platform = platform if platform in PLATFORMS else None
-        draft.detected_order = clean_order_number(order) if order else None
+        _prefill(draft, nlu)
+        guess = first_guess(nlu)
+        if guess is not None:
+            draft.model_guess, draft.model_confidence = guess
         if nlu.intent in COMPLAINT_CATEGORIES and nlu.confidence >= self._threshold:
             draft.suggested, draft.confidence = nlu.intent, nlu.confidence
             draft.category_reason = "suggested"
+        elif short := shortlist(nlu, self._shortlist_mass):
+            draft.shortlist = list(short)
+            draft.category_reason = "shortlist"
         else:
             draft.category_reason = "low_confidence"
 
@@ -307,6 +317,8 @@ class IntakeService:
         return row, draft
 
     def _advance(self, session, person_id, row, answered: Step, draft: Draft, notices=()) -> Prompt:
+        if answered is not Step.DESCRIBE:  # the buyer's own answer replaces the description's
+            draft.prefilled = [s for s in draft.prefilled if s != answered.value]
         step = next_step(draft, answered)
         if step is Step.SUMMARY:
             draft.editing = False
@@ -326,6 +338,30 @@ class IntakeService:
         )  # fmt: skip
         session.add(row)
         return row
+
+
+_PREFILLABLE = {Step.PLATFORM: "platform", Step.ORDER: "order_number", Step.SHOP: "shop",
+                Step.OUTCOME: "outcome"}  # fmt: skip
+
+
+def _forget_prefilled(draft: Draft) -> None:
+    """Clears what an earlier description filled in, before the new one is understood."""
+    for step, attribute in _PREFILLABLE.items():
+        if step.value in draft.prefilled:
+            setattr(draft, attribute, None)
+    draft.prefilled = []
+    draft.detected_platform = draft.detected_order = None
+
+
+def _prefill(draft: Draft, nlu: NluResult) -> None:
+    """Answers the questions the description already answers; the summary shows them."""
+    found = details(nlu)
+    draft.detected_platform, draft.detected_order = found.platform, found.order_number
+    for step, attribute in _PREFILLABLE.items():
+        value = getattr(found, attribute)
+        if value is not None and getattr(draft, attribute) is None:
+            setattr(draft, attribute, value)
+            draft.prefilled.append(step.value)
 
 
 def _within_limit(text: str) -> tuple[str, tuple[str, ...]]:
@@ -357,4 +393,6 @@ def _new_ticket(person_id: int, draft: Draft) -> NewTicket:
         description=draft.description,
         evidence=list(draft.evidence),
         intake_token=draft.token,
+        model_category=draft.model_guess,
+        model_confidence=draft.model_confidence,
     )

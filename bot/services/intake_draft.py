@@ -94,6 +94,9 @@ class Draft:
     confidence: float | None = None
     suggested: str | None = None
     category_reason: str = "choose"
+    shortlist: list[str] = field(default_factory=list)  # the model's best three, when unsure
+    model_guess: str | None = None  # the model's first guess, whatever the buyer chooses
+    model_confidence: float | None = None
     platform: str | None = None
     detected_platform: str | None = None
     order_number: str | None = None
@@ -102,6 +105,7 @@ class Draft:
     outcome: str | None = None
     evidence: list[Evidence] = field(default_factory=list)
     editing: bool = False
+    prefilled: list[str] = field(default_factory=list)  # steps the description answered
     pending: list[dict[str, Any]] = field(default_factory=list)
     ticket_number: str | None = None
 
@@ -148,6 +152,9 @@ def next_step(draft: Draft, answered: Step) -> Step:
         return Step.SUMMARY
     if answered is Step.DESCRIBE:
         return Step.CATEGORY
-    if answered is Step.CATEGORY:
-        return Step.PLATFORM
-    return DETAIL_STEPS[DETAIL_STEPS.index(answered) + 1]
+    later = (
+        DETAIL_STEPS
+        if answered is Step.CATEGORY
+        else DETAIL_STEPS[DETAIL_STEPS.index(answered) + 1 :]
+    )
+    return next(step for step in later if step.value not in draft.prefilled)

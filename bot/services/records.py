@@ -41,6 +41,9 @@ class TicketRecord(_FromRow):
     owner_id: int
     category: str
     category_confidence: float | None
+    model_category: str | None
+    model_confidence: float | None
+    category_corrected_at: datetime | None
     platform: str | None
     order_number: str | None
     shop: str | None
@@ -128,6 +131,8 @@ class NewTicket:
     priority: Priority = Priority.NORMAL
     evidence: Sequence[EvidenceLike] = ()
     intake_token: str | None = None
+    model_category: str | None = None  # the model's first guess, whatever was chosen
+    model_confidence: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

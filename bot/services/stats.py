@@ -175,6 +175,29 @@ class StatsService:
             rows = (await session.execute(query)).all()
             return [self._export_row(ticket, score, comment) for ticket, score, comment in rows]
 
+    async def first_guesses(self, days: int) -> FirstGuesses:
+        """How often the model's first guess was kept, over the last `days` calendar days."""
+        if days < 1:
+            raise ValueError("a window is at least one day")
+        last_day = self._clock().astimezone(self._timezone).date()
+        since = self._midnight(last_day - timedelta(days=days - 1))
+        kept = _count_if(Ticket.model_category == Ticket.category)
+        query = (
+            select(Ticket.model_category, kept, func.count())
+            .where(Ticket.filed_at >= since, Ticket.model_category.is_not(None))
+            .group_by(Ticket.model_category)
+        )
+        async with transaction(self._sessions, read_only=True) as session:
+            rows = {c: (int(k), int(n)) for c, k, n in (await session.execute(query)).all()}
+        known = [c for c in COMPLAINT_CATEGORIES if c in rows]
+        order = known + sorted(set(rows) - set(COMPLAINT_CATEGORIES))
+        return FirstGuesses(
+            days=days,
+            kept=sum(k for k, _ in rows.values()),
+            counted=sum(n for _, n in rows.values()),
+            by_category=tuple((c, *rows[c]) for c in order),
+        )
+
     def _midnight(self, day: date) -> datetime:
         return datetime.combine(day, time(), tzinfo=self._timezone)
 
@@ -256,3 +279,21 @@ async def _rating_counts(session: AsyncSession, since: datetime) -> tuple[int, .
 def _median(values: Iterable[float]) -> float | None:
     values = list(values)
     return statistics.median(values) if values else None
+
+
+# ───────────────────────── the model's first guess, kept or corrected ─────────────────────────
+
+
+@dataclass(frozen=True, slots=True)
+class FirstGuesses:
+    """How often the model's first guess is the ticket's category now, among the tickets filed
+    in the window that had a guess (none when the NLU was away); by the guessed category."""
+
+    days: int
+    kept: int
+    counted: int
+    by_category: tuple[tuple[str, int, int], ...]  # (guessed category, kept, counted), if any
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.counted == 0 else 100 * self.kept / self.counted

@@ -128,6 +128,8 @@ class TicketService:
             owner_id=new.owner_id,
             category=new.category,
             category_confidence=new.confidence,
+            model_category=new.model_category,
+            model_confidence=new.model_confidence,
             platform=new.platform,
             order_number=new.order_number,
             shop=new.shop,

@@ -91,6 +91,8 @@ def ask_category(draft: Draft, language: str) -> Reply:
             [button(t(language, "common.button_other_category"), "catlist", token=draft.token)],
         ]
         return Reply(t(language, "intake.understood", category=label), Keyboard(keyboard))
+    if draft.category_reason == "shortlist" and draft.shortlist:
+        return ask_from_shortlist(draft, language)
     intro = {
         "unavailable": "intake.nlu_unavailable",
         "low_confidence": "intake.low_confidence",
@@ -99,6 +101,15 @@ def ask_category(draft: Draft, language: str) -> Reply:
         button(t(language, f"category.{c}"), "cat", c, draft.token) for c in COMPLAINT_CATEGORIES
     ]
     return Reply(t(language, intro), Keyboard(rows(buttons, 2)))
+
+
+def ask_from_shortlist(draft: Draft, language: str) -> Reply:
+    """The model's three best categories, then "another category" for the whole list."""
+    keyboard = [
+        [button(t(language, f"category.{c}"), "cat", c, draft.token)] for c in draft.shortlist
+    ]
+    keyboard.append([button(t(language, "shortlist.button_another"), "catlist", token=draft.token)])
+    return Reply(t(language, "shortlist.ask"), Keyboard(keyboard))
 
 
 def ask_platform(draft: Draft, language: str) -> Reply:
@@ -179,6 +190,8 @@ def show_summary(draft: Draft, language: str) -> Reply:
         evidence_count=len(draft.evidence),
         description=description or not_given,
     )
+    if draft.prefilled:
+        text += "\n\n" + prefilled_note(draft, language)
     keyboard = [
         [button(t(language, "intake.button_submit"), "submit", token=draft.token)],
         [
@@ -187,6 +200,13 @@ def show_summary(draft: Draft, language: str) -> Reply:
         ],
     ]
     return Reply(text, Keyboard(keyboard))
+
+
+def prefilled_note(draft: Draft, language: str) -> str:
+    """Which answers came from the description, so the buyer checks them."""
+    steps = [s for s in EDITABLE if s.value in draft.prefilled]
+    items = t(language, "prefill.separator").join(t(language, EDIT_LABELS[s]) for s in steps)
+    return t(language, "prefill.note", items=escape(items))
 
 
 def edit_menu(draft: Draft, language: str) -> Reply:

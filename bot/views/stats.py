@@ -18,7 +18,7 @@ from matplotlib.axes import Axes  # noqa: E402  (after the backend is chosen)
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from bot.services.stats import SCORES, SlaFigure, Summary  # noqa: E402
+from bot.services.stats import SCORES, FirstGuesses, SlaFigure, Summary  # noqa: E402
 from bot.texts import t  # noqa: E402
 
 TOP_CATEGORIES = 5
@@ -172,3 +172,28 @@ def _draw_ratings(axes: Axes, summary: Summary) -> None:
     axes.set_ylabel("ratings")
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylim(0, max(max(counts), 1) * 1.15)
+
+
+def render_first_guesses(figures: FirstGuesses, language: str) -> str:
+    """How often agents and buyers kept the model's first guess, overall and by category."""
+    if figures.counted == 0:
+        return t(language, "corrections.stats_none", days=figures.days)
+    lines = [
+        t(
+            language,
+            "corrections.stats_header",
+            days=figures.days,
+            counted=figures.counted,
+            overall=_guess_figure(figures.kept, figures.counted, language),
+        )
+    ]
+    for category, kept, counted in figures.by_category:
+        figure = _guess_figure(kept, counted, language)
+        label = escape(_category_label(category, language))
+        lines.append("• " + t(language, "corrections.stats_line", category=label, figure=figure))
+    return "\n".join(lines)
+
+
+def _guess_figure(kept: int, counted: int, language: str) -> str:
+    percent = f"{100 * kept / counted:.0f}"
+    return t(language, "corrections.stats_figure", percent=percent, kept=kept, counted=counted)

@@ -10,7 +10,7 @@ from unittest.mock import AsyncMock
 import pytest
 
 from bot.handlers.agent_stats import stats
-from bot.services.stats import Summary
+from bot.services.stats import FirstGuesses, Summary
 from bot.texts import t
 from tests.bot.test_stats_views import WEEK, empty
 
@@ -28,6 +28,9 @@ class FakeStats:
     async def summary(self, days: int) -> Summary:
         self.asked.append(days)
         return replace(self.summary_of, days=days)
+
+    async def first_guesses(self, days: int) -> FirstGuesses:
+        return FirstGuesses(days, 7, 10, (("delivery", 5, 6), ("billing", 2, 4)))
 
 
 def world(chat_id: int, summary: Summary, *, topic: int | None = None) -> tuple:
@@ -63,6 +66,10 @@ async def test_stats_sends_the_figures_then_the_chart(topic: int | None) -> None
     assert services.stats.asked == [7, 30]
     [call] = message.reply_text.await_args_list
     assert "Last 7 days" in call.args[0] and "Last 30 days" in call.args[0]
+    assert (
+        "<b>Model's first guess</b> (last 30 days, 10 ticket(s) with one): kept 70% (7/10)"
+        in (call.args[0])
+    )
     [photo] = context.bot.send_photo.await_args_list
     assert photo.args == (GROUP,)
     assert photo.kwargs["photo"].startswith(b"\x89PNG\r\n\x1a\n")

@@ -25,10 +25,8 @@ async def test_whole_path_with_a_photo_and_a_document(world: World) -> None:
         or "商品质量问题" in replies[-1].content
     )
     replies = await world.press(buyer, replies[-1], "✅ 对")
-    assert "京东" in replies[-1].content  # the platform named in the description
-    replies = await world.press(buyer, replies[-1], "✅ 京东")
-    assert "4012345678901234567" in replies[-1].content
-    replies = await world.press(buyer, replies[-1], "使用这个订单号")
+    # the platform and the order number named in the description are not asked again
+    assert "哪家店铺" in replies[-1].content
     replies = await world.say(buyer, "美的官方旗舰店")
     replies = await world.press(buyer, replies[-1], "退款")
     assert "证据" in replies[-1].content
@@ -40,6 +38,8 @@ async def test_whole_path_with_a_photo_and_a_document(world: World) -> None:
     replies = await world.press(buyer, replies[-1], "✅ 完成")
     summary = replies[-1].content
     assert "美的官方旗舰店" in summary and "2 个文件" in summary
+    assert "京东" in summary and "4012345678901234567" in summary
+    assert "平台、订单号是从您的描述里读出的" in summary
     replies = await world.press(buyer, replies[-1], "✅ 提交")
     assert "投诉已提交" in replies[-1].content
     tickets = await world.services.tickets.list_for_owner(buyer.id)
@@ -261,3 +261,86 @@ async def test_a_message_after_filing_goes_to_the_ticket_the_buyer_picks(world: 
     assert number in replies[-1].content and "已把您的消息加入投诉" in replies[-1].content
     stored = await world.services.tickets.find_ticket_by_message(buyer.id, replies[0].id - 2)
     assert stored is not None and stored.number == number
+
+
+UNSURE = "买的裙子和图片不一样,线头很多"
+UNSURE_RANKING = [
+    ("nlu_fallback", 0.3), ("not_as_described", 0.33), ("product_quality", 0.3),
+    ("refund_return", 0.12), ("counterfeit", 0.1), ("greet", 0.05),
+]  # fmt: skip
+
+
+async def test_an_unsure_model_offers_three_categories_and_another(world: World) -> None:
+    buyer = world.buyer()
+    world.rasa.ranks(UNSURE, UNSURE_RANKING)
+    replies = await world.say(buyer, UNSURE)
+    assert "最可能是下面三类之一" in replies[-1].content
+    assert [b["text"] for b in replies[-1].buttons] == [
+        "货不对板 / 虚假宣传", "商品质量问题", "退款退货 / 售后", "另一个类别…",
+    ]  # fmt: skip
+    replies = await world.press(buyer, replies[-1], "另一个类别…")
+    assert "请选择最接近的投诉类别" in replies[-1].content
+    assert len(replies[-1].buttons) == 12
+    replies = await world.press(buyer, replies[-1], "假冒伪劣")
+    assert "哪个平台" in replies[-1].content
+    assert (await world.services.intake.current(buyer.id)).draft.category == "counterfeit"
+
+
+async def test_the_three_categories_in_english(world: World) -> None:
+    buyer = world.buyer("Anna", "en")
+    text = "the dress looks nothing like the photos and the seams are loose"
+    world.rasa.ranks(text, UNSURE_RANKING)
+    replies = await world.say(buyer, text)
+    assert "most likely one of these three" in replies[-1].content
+    labels = [b["text"] for b in replies[-1].buttons]
+    assert labels[-1] == "Another category…" and len(labels) == 4
+    replies = await world.press(buyer, replies[-1], labels[1])
+    assert "platform" in replies[-1].content
+    draft = (await world.services.intake.current(buyer.id)).draft
+    assert draft.category == "product_quality" and draft.model_guess == "not_as_described"
+
+
+EVERYTHING = "天猫美的官方旗舰店买的空调坏了,订单4012345678901234567,我要退款"
+
+
+async def test_the_description_answers_the_questions_and_the_summary_shows_it(world) -> None:
+    buyer = world.buyer()
+    world.rasa.understands(
+        EVERYTHING, "product_quality", 0.9, platform="tmall",
+        order_id="4012345678901234567", shop="美的官方旗舰店", outcome="refund",
+    )  # fmt: skip
+    replies = await world.say(buyer, EVERYTHING)
+    replies = await world.press(buyer, replies[-1], "✅ 对")
+    assert "请上传证据" in replies[-1].content  # nothing else left to ask
+    replies = await world.press(buyer, replies[-1], "✅ 完成")
+    summary = replies[-1].content
+    assert "天猫" in summary and "美的官方旗舰店" in summary and "退款" in summary
+    assert "平台、订单号、店铺、解决方式是从您的描述里读出的" in summary
+    replies = await world.press(buyer, replies[-1], "✏️ 修改")
+    replies = await world.press(buyer, replies[-1], "解决方式")
+    replies = await world.press(buyer, replies[-1], "赔偿")
+    summary = replies[-1].content
+    assert "希望的解决方式:赔偿" in summary
+    assert "平台、订单号、店铺是从您的描述里读出的" in summary
+    replies = await world.press(buyer, replies[-1], "✅ 提交")
+    ticket = (await world.services.tickets.list_for_owner(buyer.id))[0]
+    assert (ticket.platform, ticket.shop, ticket.desired_resolution) == (
+        "tmall", "美的官方旗舰店", "compensation",
+    )  # fmt: skip
+
+
+async def test_the_summary_says_what_came_from_the_description_in_english(world) -> None:
+    buyer = world.buyer("Tom", "en")
+    text = "The Anker Official Store on JD sent a dead power bank, I want a refund"
+    world.rasa.understands(
+        text, "product_quality", 0.9, platform="jd", shop="Anker Official Store",
+        outcome="refund",
+    )  # fmt: skip
+    replies = await world.say(buyer, text)
+    replies = await world.press(buyer, replies[-1], "✅ Yes")
+    assert "order number" in replies[-1].content  # the one question the text left open
+    replies = await world.press(buyer, replies[-1], "Skip")
+    replies = await world.press(buyer, replies[-1], "✅ Done")
+    summary = replies[-1].content
+    assert "Anker Official Store" in summary
+    assert "Platform, Shop, Outcome taken from your description" in summary

@@ -14,6 +14,7 @@ class FakeRasa:
     """Maps message texts to parses; anything unknown is `nlu_fallback`."""
 
     parses: dict[str, tuple[str, float, dict[str, str]]] = field(default_factory=dict)
+    rankings: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     replies: dict[str, list[str]] = field(default_factory=dict)
     requests: list[tuple[str, dict]] = field(default_factory=list)
     url: str = ""
@@ -21,12 +22,18 @@ class FakeRasa:
     def understands(self, text: str, intent: str, confidence: float = 0.95, **entities: str):
         self.parses[text] = (intent, confidence, entities)
 
+    def ranks(self, text: str, ranking: list[tuple[str, float]], **entities: str) -> None:
+        """The model answers with this whole ranking, best first (its intent is the first)."""
+        self.understands(text, *ranking[0], **entities)
+        self.rankings[text] = ranking
+
     def parse(self, text: str) -> dict:
         intent, confidence, entities = self.parses.get(text, ("nlu_fallback", 0.3, {}))
+        ranking = self.rankings.get(text, [(intent, confidence)])
         return {
             "text": text,
             "intent": {"name": intent, "confidence": confidence},
-            "intent_ranking": [{"name": intent, "confidence": confidence}],
+            "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking],
             "entities": [{"entity": k, "value": v} for k, v in entities.items()],
         }
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.nlu import NluResult, NluUnavailable
+from bot.nlu import IntentScore, NluResult, NluUnavailable
 from bot.services.intake import IntakeService, NoDraft, StaleButton
 from bot.services.intake_draft import MAX_EVIDENCE, Evidence, EvidenceRefused, Step
 from bot.services.tickets import TicketService
@@ -37,9 +37,8 @@ async def fill_to_summary(intake: IntakeService, person: int = BUYER) -> str:
     """Walks a whole intake with the model's proposals accepted; returns the draft token."""
     prompt = await intake.describe(person, "京东买的电水壶三天就坏了", QUALITY)
     token = prompt.draft.token
-    await intake.choose_category(person, token, "product_quality")
-    await intake.choose_platform(person, token, "jd")
-    await intake.choose_order(person, token, use_detected=True)
+    prompt = await intake.choose_category(person, token, "product_quality")
+    assert prompt.step is Step.SHOP  # the platform and the order came with the description
     await intake.give_shop(person, "小家电旗舰店")
     await intake.choose_outcome(person, token, "refund")
     await intake.add_evidence(person, photo(1))
@@ -189,3 +188,124 @@ async def test_discard_withdraws_the_draft(intake: IntakeService) -> None:
     await intake.begin(BUYER)
     assert await intake.discard(BUYER) is True
     assert await intake.discard(BUYER) is False
+
+
+def ranked(*scores: tuple[str, float], **entities: str) -> NluResult:
+    """A parse whose ranking is `scores`, best first, as Rasa sends it."""
+    name, confidence = scores[0]
+    ranking = tuple(IntentScore(n, c) for n, c in scores)
+    return NluResult(name, confidence, ranking, entities=dict(entities))
+
+
+UNSURE = ranked(
+    ("nlu_fallback", 0.3), ("product_quality", 0.29), ("not_as_described", 0.26),
+    ("refund_return", 0.2), ("delivery", 0.1), ("greet", 0.05),
+)  # fmt: skip
+
+
+async def test_an_informative_ranking_offers_its_three_best_categories(intake) -> None:
+    prompt = await intake.describe(BUYER, "收到的东西和图片不一样,还有点坏", UNSURE)
+    draft = prompt.draft
+    assert prompt.step is Step.CATEGORY and draft.category_reason == "shortlist"
+    assert draft.shortlist == ["product_quality", "not_as_described", "refund_return"]
+    assert draft.suggested is None
+    assert (draft.model_guess, draft.model_confidence) == ("product_quality", 0.29)
+    prompt = await intake.choose_category(BUYER, draft.token, "not_as_described")
+    assert prompt.step is Step.PLATFORM and prompt.draft.category == "not_as_described"
+
+
+@pytest.mark.parametrize(
+    "nlu",
+    [
+        # spread over many categories: the best three hold only 0.36
+        ranked(("billing", 0.14), ("account", 0.12), ("privacy", 0.1), ("delivery", 0.09)),
+        # only two categories in the ranking
+        ranked(("nlu_fallback", 0.3), ("delivery", 0.4), ("billing", 0.35), ("faq", 0.2)),
+        # the model thinks it is no complaint at all
+        ranked(("faq", 0.7), ("delivery", 0.1), ("billing", 0.08), ("account", 0.05)),
+    ],
+)
+async def test_an_uninformative_ranking_shows_the_whole_list(intake, nlu) -> None:
+    prompt = await intake.describe(BUYER, "有个问题", nlu)
+    assert prompt.draft.category_reason == "low_confidence" and prompt.draft.shortlist == []
+
+
+async def test_the_shortlist_needs_the_configured_confidence(
+    sessions: SessionFactory, tickets: TicketService, clock: FakeClock
+) -> None:
+    strict = IntakeService(sessions, tickets, clock, 0.55, shortlist_min_confidence=0.9)
+    prompt = await strict.describe(BUYER, "收到的东西和图片不一样,还有点坏", UNSURE)
+    assert prompt.draft.category_reason == "low_confidence"
+
+
+async def test_a_confident_proposal_wins_over_the_shortlist(intake: IntakeService) -> None:
+    nlu = ranked(("delivery", 0.8), ("billing", 0.1), ("account", 0.05), ("privacy", 0.05))
+    prompt = await intake.describe(BUYER, "快递一直没到", nlu)
+    assert prompt.draft.category_reason == "suggested" and prompt.draft.shortlist == []
+    assert (prompt.draft.model_guess, prompt.draft.model_confidence) == ("delivery", 0.8)
+
+
+EVERYTHING = ranked(
+    ("refund_return", 0.9), ("delivery", 0.05),
+    platform="tmall", order_id="4012345678901234567", shop="天猫的美的官方旗舰店",
+    outcome="refund",
+)  # fmt: skip
+
+
+async def test_what_the_description_says_is_not_asked_again(
+    intake: IntakeService, tickets: TicketService
+) -> None:
+    prompt = await intake.describe(BUYER, "天猫美的官方旗舰店不给退款", EVERYTHING)
+    assert sorted(prompt.draft.prefilled) == ["order", "outcome", "platform", "shop"]
+    prompt = await intake.choose_category(BUYER, prompt.draft.token, "refund_return")
+    assert prompt.step is Step.EVIDENCE  # platform, order, shop and outcome all skipped
+    prompt = await intake.finish_evidence(BUYER, prompt.draft.token)
+    draft = prompt.draft
+    assert prompt.step is Step.SUMMARY
+    assert (draft.platform, draft.order_number, draft.shop, draft.outcome) == (
+        "tmall", "4012345678901234567", "美的官方旗舰店", "refund",
+    )  # fmt: skip
+    ticket = (await intake.submit(BUYER, draft.token)).ticket
+    assert (ticket.platform, ticket.shop, ticket.desired_resolution) == (
+        "tmall", "美的官方旗舰店", "refund",
+    )  # fmt: skip
+
+
+async def test_a_prefilled_answer_can_still_be_changed_from_the_summary(intake) -> None:
+    prompt = await intake.describe(BUYER, "天猫美的官方旗舰店不给退款", EVERYTHING)
+    token = prompt.draft.token
+    await intake.choose_category(BUYER, token, "refund_return")
+    await intake.finish_evidence(BUYER, token)
+    prompt = await intake.edit(BUYER, token, Step.OUTCOME)
+    assert prompt.step is Step.OUTCOME
+    prompt = await intake.choose_outcome(BUYER, token, "compensation")
+    assert prompt.step is Step.SUMMARY and prompt.draft.outcome == "compensation"
+    assert "outcome" not in prompt.draft.prefilled  # now the buyer's own answer
+    assert "shop" in prompt.draft.prefilled
+
+
+@pytest.mark.parametrize(
+    ("entities", "asked"),
+    [
+        ({"platform": "amazon"}, Step.PLATFORM),  # not one of the platforms
+        ({"order_id": "12"}, Step.PLATFORM),
+        ({"platform": "jd", "order_id": "12"}, Step.ORDER),  # too short for an order number
+        ({"platform": "jd", "shop": "官方旗舰店"}, Step.ORDER),  # no name left
+        ({"platform": "jd", "outcome": "free_phone"}, Step.ORDER),
+    ],
+)
+async def test_unusable_entities_leave_the_question(intake, entities, asked) -> None:
+    nlu = ranked(("delivery", 0.9), **entities)
+    prompt = await intake.describe(BUYER, "快递", nlu)
+    prompt = await intake.choose_category(BUYER, prompt.draft.token, "delivery")
+    assert prompt.step is asked
+    if asked is Step.ORDER:
+        prompt = await intake.choose_order(BUYER, prompt.draft.token, use_detected=False)
+        assert prompt.step is Step.SHOP
+        prompt = await intake.give_shop(BUYER, None, token=prompt.draft.token)
+        assert prompt.step is Step.OUTCOME
+
+
+async def test_nlu_away_leaves_no_first_guess(intake: IntakeService) -> None:
+    prompt = await intake.describe(BUYER, "快递", NluUnavailable("down"))
+    assert prompt.draft.model_guess is None and prompt.draft.model_confidence is None

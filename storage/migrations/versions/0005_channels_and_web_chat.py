@@ -1,7 +1,7 @@
 """Channels: each person's channel and id there; the web chat's visitors, outbox and inbox.
 
 Revision ID: 0005
-Revises: 0009 (chained after main's 0009; written against 0003)
+Revises: 0007 (chained after main's 0009 and 0007; written against 0003)
 Create Date: 2026-12-02
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0009"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
