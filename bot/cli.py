@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import typer
 
 from bot.logging_setup import configure_logging
-from bot.nlu_model import NluServer, NluSetupError, ensure_model
+from bot.nlu_model import NluServer, NluSetupError, PortTaken, ensure_model, is_listening
 from bot.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -284,10 +284,12 @@ def run(
 
 
 def _start_nlu_server(settings: Settings) -> NluServer:
-    """Starts Rasa on the port of RASA_URL and waits until it answers."""
+    """Starts Rasa on the port of RASA_URL and waits until it answers; it dies with the bot."""
     try:
-        model = ensure_model()
         port = urlparse(settings.rasa_url).port or 5005
+        if is_listening(port):  # before any training: a foreign server is never used
+            raise PortTaken(port)
+        model = ensure_model()
         token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
         server = NluServer(model, port, log_file=settings.data_dir / "nlu-server.log", token=token)
         log.info("Starting the NLU server on %s (log: %s)", server.url, server.log_file)

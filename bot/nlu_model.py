@@ -3,6 +3,10 @@
 The bot's own environment never imports Rasa or TensorFlow: it runs `.venv-nlu/bin/rasa`.
 A model is named after a fingerprint of its inputs, so it is retrained only when the
 training data, the domain, the stories, the pipeline or the Rasa pin changed.
+
+The NLU server never outlives the bot: it is killed by the kernel when the bot ends, even
+by SIGKILL (see `bot.die_with_parent`), and runs in a process group of its own that a clean
+stop ends whole. A port already taken by another process is reported, never used.
 """
 
 from __future__ import annotations
@@ -10,14 +14,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from bot.die_with_parent import wrap
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +39,18 @@ REQUIREMENTS = Path("nlu/requirements.txt")
 
 class NluSetupError(RuntimeError):
     """The Rasa environment or model is missing or could not be built."""
+
+
+class PortTaken(NluSetupError):
+    """Another process already listens on the NLU server's port."""
+
+    def __init__(self, port: int, what: str = "another process") -> None:
+        super().__init__(
+            f"port {port} on 127.0.0.1 is already in use by {what}, not by an NLU server "
+            f"of this bot. Find it with: ss -ltnp 'sport = :{port}'  (or: lsof -iTCP:{port} "
+            f"-sTCP:LISTEN); stop it, or set RASA_URL to a free port."
+        )
+        self.port = port
 
 
 @dataclass(frozen=True)
@@ -109,6 +129,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def is_listening(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether some process accepts connections on the port."""
+    with socket.socket() as sock:
+        sock.settimeout(1.0)
+        return sock.connect_ex((host, port)) == 0
+
+
 class NluServer:
     """One `rasa run --enable-api` process serving a model on the loopback interface."""
 
@@ -129,6 +156,12 @@ class NluServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        """Starts the server; raises PortTaken when another process holds the port."""
+        if is_listening(self.port):
+            raise PortTaken(self.port)
+        if threading.current_thread() is not threading.main_thread():
+            # The kernel's parent-death signal follows the thread that forked.
+            log.warning("The NLU server is started outside the main thread; it dies with it")
         command = [
             str(self.paths.rasa), "run", "--enable-api",
             "--model", str(self.model), "--credentials", str(CREDENTIALS),
@@ -138,12 +171,12 @@ class NluServer:
             command += ["--auth-token", self.token]
         output = self.log_file.open("ab") if self.log_file else None
         self.process = subprocess.Popen(
-            command,
+            wrap(command),
             cwd=self.paths.project_dir,
             env=rasa_env(),
             stdout=output,
             stderr=subprocess.STDOUT if output else None,
-            start_new_session=True,
+            process_group=0,  # its own group: a terminal's Ctrl-C reaches the bot, which stops it
         )
 
     def wait_ready(self, timeout: float = 240.0) -> None:
@@ -155,19 +188,32 @@ class NluServer:
                 raise NluSetupError(f"the NLU server exited with code {self.process.returncode}")
             try:
                 status = httpx.get(f"{self.url}/status", params=params, timeout=2.0)
-                if status.status_code == 200 and status.json().get("model_file"):
-                    return
-            except (httpx.HTTPError, ValueError):
-                pass
+                served = status.json().get("model_file") if status.status_code == 200 else None
+            except (httpx.HTTPError, ValueError, AttributeError):
+                served = None
+            if served:
+                if Path(str(served)).name != self.model.name:
+                    self.stop()  # ours cannot have the port: someone took it meanwhile
+                    raise PortTaken(self.port, f"a server with another model ({served})")
+                return
             time.sleep(0.5)
         raise NluSetupError(f"the NLU server did not answer within {timeout:.0f} s")
 
     def stop(self) -> None:
+        """Ends the server's whole process group: politely, then, after 20 s, by force."""
         if self.process is None or self.process.poll() is not None:
             return
-        self.process.terminate()
+        _signal_group(self.process.pid, signal.SIGTERM)
         try:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            _signal_group(self.process.pid, signal.SIGKILL)
             self.process.wait()
+        _signal_group(self.process.pid, signal.SIGKILL)  # anything it left behind
+
+
+def _signal_group(group: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(group, sig)
+    except ProcessLookupError:
+        pass  # the group has ended already

@@ -47,7 +47,7 @@ find_python310() {
 
 ensure_bot_venv() {
     local stamp
-    stamp=$(stamp_of pyproject.toml)
+    stamp=$(stamp_of pyproject.toml constraints.txt)
     if [[ -f .venv/.stamp && "$(cat .venv/.stamp)" == "$stamp" ]]; then
         return 0
     fi
@@ -60,7 +60,8 @@ ensure_bot_venv() {
     say "Creating the bot environment in .venv with $python"
     [[ -x .venv/bin/python ]] || "$python" -m venv .venv
     .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e '.[dev]'
+    # constraints.txt pins every package to the versions tested (scripts/lock.sh renews it).
+    .venv/bin/python -m pip install --quiet -e '.[dev]' -c constraints.txt
     echo "$stamp" > .venv/.stamp
 }
 

@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 STORED_PREFIX = "web:"  # files the web chat received are kept by the service, not Telegram
 
 ALBUM_LIMIT = 10
+CARD_COMMENT_CHARS = 300  # the card shows the comment's beginning; the topic has it whole
 
 
 class AgentDesk:
@@ -152,7 +153,9 @@ class AgentDesk:
     async def rating_line(self, ticket: TicketRecord) -> str | None:
         """The buyer's rating as the card shows it; no rating, no line."""
         rating = await self.tickets.rating_of(ticket.id)
-        return None if rating is None else rating_text(rating, self.language, "rating.card_line")
+        if rating is None:
+            return None
+        return rating_text(rating, self.language, "rating.card_line", limit=CARD_COMMENT_CHARS)
 
     async def _post_whole_description(self, ticket: TicketRecord) -> None:
         """A description longer than the card shows follows it whole, in as many messages
@@ -202,11 +205,17 @@ class AgentDesk:
     # ------------------------------------------------------------------ the conversation
 
     async def post_in_ticket(self, ticket: TicketRecord, text: str) -> Message | None:
-        """A note of the bot in the ticket's topic (or under its card)."""
+        """A note of the bot in the ticket's topic (or under its card); a text too long for
+        one message goes in several, nothing cut. Returns the (last) message."""
         if not self.online or ticket.group_chat_id is None:
             return None
+        parts = [text] if shown_length(text) <= MessageLimit.MAX_TEXT_LENGTH else _chunks(text)
         try:
-            return await self.bot.send_message(ticket.group_chat_id, text, **self._where(ticket))
+            for part in parts:
+                sent = await self.bot.send_message(
+                    ticket.group_chat_id, part, **self._where(ticket)
+                )
+            return sent
         except TelegramError as error:
             log.warning("Could not post in the thread of %s: %s", ticket.number, error)
             return None

@@ -49,7 +49,7 @@ async def comment(turn: Turn, text: str) -> list[Reply] | None:
     if ticket is None or rating is None:
         return None
     try:
-        rated = await svc.aftercare.rate(user_id, number, rating.score, text.strip()[:1000])
+        rated = await svc.aftercare.rate(user_id, number, rating.score, text.strip())
     except InvalidRating:
         return None
     await _show_rating(turn, rated.ticket)
@@ -86,7 +86,7 @@ async def review_reason(turn: Turn, text: str) -> list[Reply]:
     number = await turn.services.aftercare.take_text(turn.person_id, Step.REVIEW)
     if number is None:
         return []
-    return await review(turn, number, text.strip()[:2000])
+    return await review(turn, number, text.strip())
 
 
 async def review(turn: Turn, number: str, reason: str) -> list[Reply]:

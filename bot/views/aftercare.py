@@ -57,7 +57,11 @@ def which_ticket(tickets: list[TicketRecord], language: str) -> Reply:
     return Reply(t(language, "rating.choose_ticket"), Keyboard(rows))
 
 
-def rating_text(rating: RatingRecord, language: str, key: str) -> str:
-    comment = f":{escape(rating.comment)}" if rating.comment else ""
+def rating_text(rating: RatingRecord, language: str, key: str, limit: int | None = None) -> str:
+    """The rating with its comment; with `limit`, only the comment's beginning and "…"."""
+    comment = rating.comment or ""
+    if limit is not None and len(comment) > limit:
+        comment = comment[:limit] + "…"
+    comment = f":{escape(comment)}" if comment else ""
     stars = STARS[: rating.score] + "☆" * (5 - rating.score)
     return t(language, key, stars=stars, score=rating.score, comment=comment)

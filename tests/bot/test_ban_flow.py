@@ -50,9 +50,14 @@ async def test_a_banned_buyer_appeals_and_is_unbanned(desk: Desk, caplog) -> Non
     await world.settle()
     assert [m.content for m in desk.fake.sent_to(buyer)[before:]] == [shown("ban.buyer_unbanned")]
     assert "已解除对买家 李雷 的禁止" in desk.fake.sent_to(desk.group)[-1].content
-    # Unbanned, what they write is handled again: with one open ticket it joins that ticket.
-    await world.say(buyer, "我的快递一直没有到")
+    # Unbanned, what they write is handled again: with one open ticket it joins that ticket,
+    # and the New complaint button starts a complaint.
+    replies = await world.say(buyer, "我的快递一直没有到")
     assert "我的快递一直没有到" in texts(await desk.thread())
+    assert shown("followup.added_only_open", number=ticket.number) == replies[-1].content
+    await world.press(buyer, replies[-1], "📝 新投诉")
+    started = await svc.intake.current(buyer.id)
+    assert started is not None and started.step.value == "describe"
     nothing_broke(world, caplog)
 
 

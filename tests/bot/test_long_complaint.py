@@ -7,6 +7,7 @@ from telegram.constants import MessageLimit
 
 from bot.services.intake_draft import MAX_DESCRIPTION
 from tests.bot.desk import Desk
+from tests.bot.test_aftercare_flow import resolve
 from tests.bot.world import texts
 from tests.fakes import Msg
 
@@ -62,3 +63,34 @@ async def test_a_text_beyond_the_limit_is_cut_and_the_buyer_told(desk: Desk) -> 
     world, buyer = desk.world, desk.world.buyer("Tom", "en")
     replies = await world.say(buyer, "The cup broke. " * 1500)  # 22,500 characters
     assert f"I kept the first {MAX_DESCRIPTION} characters" in texts(replies)
+
+
+COMMENT = "处理得还算及时,但客服一开始的态度让人很不舒服。" * 160  # 3,840 characters
+
+
+async def test_a_long_comment_is_kept_whole_and_shown_whole_in_the_topic(desk: Desk) -> None:
+    await resolve(desk)
+    decision = desk.fake.sent_to(desk.buyer)[-1]
+    await desk.world.press(desk.buyer, decision, "⭐⭐⭐⭐", replies=2)
+    await desk.world.say(desk.buyer, COMMENT)
+    ticket = await desk.ticket()
+    assert (await desk.world.services.tickets.rating_of(ticket.id)).comment == COMMENT
+    card = (await desk.card()).content
+    assert len(card) <= MessageLimit.MAX_TEXT_LENGTH and COMMENT[:300] + "…" in card
+    thread = await desk.thread()
+    assert all(len(m.content or "") <= MessageLimit.MAX_TEXT_LENGTH for m in thread)
+    assert COMMENT in "".join(m.content or "" for m in thread).replace("\n", "")
+
+
+async def test_a_long_review_reason_reaches_the_agents_whole(desk: Desk) -> None:
+    reason = "商家说已经退款,可是我的账户里根本没有收到这笔钱。" * 150  # 3,750 characters
+    await resolve(desk)
+    decision = desk.fake.sent_to(desk.buyer)[-1]
+    replies = await desk.world.press(desk.buyer, decision, "⭐⭐", replies=4)
+    choices = next(m for m in replies if "申请复核" in str(m.buttons))
+    await desk.world.press(desk.buyer, choices, "🔁 申请复核")
+    replies = await desk.world.say(desk.buyer, reason)
+    assert "重新打开" in replies[-1].content
+    thread = await desk.thread()
+    assert all(len(m.content or "") <= MessageLimit.MAX_TEXT_LENGTH for m in thread)
+    assert reason in "".join(m.content or "" for m in thread).replace("\n", "")
