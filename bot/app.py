@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram import LinkPreviewOptions, Update
+from telegram import Bot, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -22,7 +22,12 @@ from telegram.request import BaseRequest
 
 from bot.agents.desk import AgentDesk
 from bot.agents.posting import CardWriter, GroupPoster
+from bot.channels.delivery import BuyerDelivery
+from bot.channels.telegram import buyer
+from bot.channels.telegram.delivery import TelegramBuyers
+from bot.channels.web.files import WebFiles
 from bot.context import CONTEXT_TYPES, BotData, Context, Services
+from bot.conversation.commands import COMMANDS
 from bot.evidence.wiring import evidence_services, schedule_evidence_jobs
 from bot.flood import FloodGuard
 from bot.handlers import (
@@ -32,10 +37,6 @@ from bot.handlers import (
     agent_messages,
     agent_moderation,
     agent_stats,
-    ban_gate,
-    buyer_buttons,
-    buyer_commands,
-    buyer_messages,
     dossier,
     errors,
     jobs,
@@ -70,6 +71,7 @@ DRAFT_EXPIRY_CHECK = timedelta(minutes=10)
 PENDING_CARDS_CHECK = timedelta(minutes=1)
 AUTO_CLOSE_CHECK = timedelta(minutes=10)
 PRIVATE = filters.ChatType.PRIVATE
+BUYER_COMMANDS = tuple(COMMANDS)
 GROUPS = filters.ChatType.GROUPS
 UNSUPPORTED = (
     filters.Sticker.ALL | filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE | filters.LOCATION
@@ -119,38 +121,33 @@ _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 def _register_handlers(application: Application, settings: Settings) -> None:
-    # Group -2 runs first: a buyer flooding the bot is stopped before any other handler;
-    # then (group -1) a banned buyer's update is screened before the buyer's flow sees it.
+    # Group -1 runs first: a buyer flooding the bot is stopped before any other handler.
+    # (A banned buyer is screened by the conversation core, on every channel.)
     guard = FloodGuard(settings.flood_burst, settings.flood_period_seconds)
-    application.add_handler(TypeHandler(Update, guard), group=-2)
-    application.add_handler(TypeHandler(Update, ban_gate.screen_banned), group=-1)
+    application.add_handler(TypeHandler(Update, guard), group=-1)
     # Group 0: the buyer's private chat. Order matters: commands before free text, and
     # the catch-all for unsupported kinds last, so nothing a buyer sends goes unanswered.
-    commands = {
-        "start": buyer_commands.start, "help": buyer_commands.help_command,
-        "lang": buyer_commands.lang, "cancel": buyer_commands.cancel,
-        "status": buyer_commands.status, "mytickets": buyer_commands.my_tickets,
-        "dossier": dossier.buyer_dossier,
-    }  # fmt: skip
-    for name, callback in commands.items():
-        application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
+    # /dossier sends files (a PDF, a ZIP), which only the Telegram adapter can do for now.
+    application.add_handler(CommandHandler("dossier", dossier.buyer_dossier, filters=PRIVATE))
+    for name in BUYER_COMMANDS:
+        application.add_handler(CommandHandler(name, buyer.on_command, filters=PRIVATE))
     application.add_handler(
-        MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, buyer_messages.on_edited)
+        MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, buyer.on_edited)
     )
     application.add_handler(
-        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, buyer_messages.on_text)
+        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, buyer.on_text)
     )
     media = filters.PHOTO | filters.VIDEO | filters.Document.ALL
-    application.add_handler(MessageHandler(PRIVATE & media, buyer_messages.on_media))
-    application.add_handler(MessageHandler(PRIVATE & UNSUPPORTED, buyer_messages.on_unsupported))
+    application.add_handler(MessageHandler(PRIVATE & media, buyer.on_media))
+    application.add_handler(MessageHandler(PRIVATE & UNSUPPORTED, buyer.on_unsupported))
     for name in (*agent_commands.AGENT_COMMANDS, *agent_moderation.COMMANDS):
         application.add_handler(CommandHandler(name, agent_commands.from_outside, filters=PRIVATE))
-    application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, buyer_commands.unknown))
+    application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, buyer.on_command))
     # Whatever is left (an empty text, a kind of message Telegram adds later) is answered too.
     application.add_handler(
         MessageHandler(
             PRIVATE & filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL,
-            buyer_messages.on_unsupported,
+            buyer.on_unsupported,
         )
     )
     # The agents' group: commands, then everything else an agent writes (service messages
@@ -173,68 +170,86 @@ def _register_handlers(application: Application, settings: Settings) -> None:
     application.add_handler(
         CallbackQueryHandler(agent_category.on_category_button, pattern=agent_category.PATTERN)
     )
-    application.add_handler(CallbackQueryHandler(buyer_buttons.on_button))
+    application.add_handler(CallbackQueryHandler(buyer.on_button))
     application.add_error_handler(errors.on_error)
+
+
+def build_services(settings: Settings, clock: Clock, bot: Bot | None) -> Services:
+    """Everything with a lifecycle; `bot` is None when the web chat runs without Telegram."""
+    engine = create_engine(
+        settings.effective_database_url,
+        busy_timeout_ms=int(settings.database_busy_timeout_seconds * 1000),
+    )
+    sessions = create_session_factory(engine)
+    sla = SlaHours(settings.sla_accept_hours, settings.sla_investigate_hours,
+                   settings.sla_resolve_hours)  # fmt: skip
+    token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
+    assignment = AssignmentService(sessions, settings.assignment_rules_file, clock=clock)
+    tickets = TicketService(sessions, clock=clock, sla=sla, timezone=settings.timezone,
+                            assigner=assignment)  # fmt: skip
+    people = PeopleService(sessions, clock=clock)
+    groups = AgentGroupService(sessions, clock=clock)
+    buyers = BuyerDelivery(people, {} if bot is None else {"telegram": TelegramBuyers(bot)})
+    web_files = WebFiles(settings.data_dir / "web-files")
+    locks = Locks(engine, scope=settings.effective_database_url)
+    outbox = OutboxStore(sessions, clock)
+    cards = CardWriter(tickets, people, language=settings.agent_language,
+                       timezone=settings.timezone, clock=clock, buyers=buyers)  # fmt: skip
+    poster = GroupPoster(bot, groups, tickets, cards, files=web_files)
+    worker = OutboxWorker(outbox, poster.deliver, locks)
+    desk = AgentDesk(
+        bot, groups, tickets, people, outbox, cards,
+        wake=worker.wake, supervisors=settings.admin_ids, buyers=buyers, files=web_files,
+    )  # fmt: skip
+    return Services(
+        settings=settings,
+        engine=engine,
+        clock=clock,
+        nlu=NluClient(settings.rasa_url, settings.nlu_timeout_seconds, token),
+        people=people,
+        tickets=tickets,
+        intake=IntakeService(
+            sessions,
+            tickets,
+            clock,
+            settings.nlu_confidence_threshold,
+            settings.nlu_shortlist_min_confidence,
+        ),
+        followups=FollowUpService(sessions, clock),
+        groups=groups,
+        prompts=PromptService(sessions, clock),
+        agents=desk,
+        aftercare=AftercareService(sessions, tickets, clock, settings.auto_close_days),
+        sla=SlaWatch(sessions, clock, timedelta(hours=settings.sla_reminder_hours)),
+        stats=StatsService(sessions, clock, settings.timezone),
+        corrections=CorrectionService(sessions, clock),
+        merges=MergeService(sessions, clock=clock),
+        bans=BanService(sessions, clock=clock),
+        assignment=assignment,
+        locks=locks,
+        outbox_worker=worker,
+        **evidence_services(sessions, settings, bot, clock, desk),
+        buyers=buyers,
+        web_files=web_files,
+        sessions=sessions,
+    )
 
 
 def _starter(settings: Settings, clock: Clock):
     async def start(application: Application) -> None:
         """Opens the database and the NLU client, and schedules the periodic jobs."""
-        engine = create_engine(
-            settings.effective_database_url,
-            busy_timeout_ms=int(settings.database_busy_timeout_seconds * 1000),
-        )
-        sessions = create_session_factory(engine)
-        sla = SlaHours(settings.sla_accept_hours, settings.sla_investigate_hours,
-                       settings.sla_resolve_hours)  # fmt: skip
-        token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
-        assignment = AssignmentService(sessions, settings.assignment_rules_file, clock=clock)
-        tickets = TicketService(sessions, clock=clock, sla=sla, timezone=settings.timezone,
-                                assigner=assignment)  # fmt: skip
-        people = PeopleService(sessions, clock=clock)
-        groups = AgentGroupService(sessions, clock=clock)
-        locks = Locks(engine, scope=settings.effective_database_url)
-        outbox = OutboxStore(sessions, clock)
-        cards = CardWriter(tickets, people, language=settings.agent_language,
-                           timezone=settings.timezone, clock=clock)  # fmt: skip
-        poster = GroupPoster(application.bot, groups, tickets, cards)
-        worker = OutboxWorker(outbox, poster.deliver, locks)
-        desk = AgentDesk(
-            application.bot, groups, tickets, people, outbox, cards,
-            wake=worker.wake, supervisors=settings.admin_ids,
-        )  # fmt: skip
         data: BotData = application.bot_data
-        data.services = Services(
-            settings=settings,
-            engine=engine,
-            clock=clock,
-            nlu=NluClient(settings.rasa_url, settings.nlu_timeout_seconds, token),
-            people=people,
-            tickets=tickets,
-            intake=IntakeService(
-                sessions,
-                tickets,
-                clock,
-                settings.nlu_confidence_threshold,
-                settings.nlu_shortlist_min_confidence,
-            ),
-            followups=FollowUpService(sessions, clock),
-            groups=groups,
-            prompts=PromptService(sessions, clock),
-            agents=desk,
-            aftercare=AftercareService(sessions, tickets, clock, settings.auto_close_days),
-            sla=SlaWatch(sessions, clock, timedelta(hours=settings.sla_reminder_hours)),
-            stats=StatsService(sessions, clock, settings.timezone),
-            locks=locks,
-            outbox_worker=worker,
-            corrections=CorrectionService(sessions, clock),
-            merges=MergeService(sessions, clock=clock),
-            bans=BanService(sessions, clock=clock),
-            assignment=assignment,
-            **evidence_services(sessions, settings, application.bot, clock, desk),
-        )
+        data.services = build_services(settings, clock, application.bot)
+        data.web_server = None
+        if settings.web_enabled:
+            from bot.channels.web.service import start_web_chat
+
+            try:
+                data.web_server = await start_web_chat(data.services, application.bot)
+            except (OSError, SystemExit) as error:  # uvicorn exits when it cannot bind
+                log.error("The web chat could not start (WEB_HOST/WEB_PORT): %s", error)
         await jobs.link_configured_group(application)
-        worker.start()
+        data.services.outbox_worker.start()
         if application.job_queue is not None:
             # Each runs in one process at a time however many share the database.
             for callback, every, first in (
@@ -251,6 +266,9 @@ def _starter(settings: Settings, clock: Clock):
 
 async def _stop(application: Application) -> None:
     """Closes what post_init opened."""
+    server = getattr(application.bot_data, "web_server", None)
+    if server is not None:
+        await server.stop()
     services: Services | None = getattr(application.bot_data, "services", None)
     if services is not None:
         await services.outbox_worker.stop()

@@ -29,6 +29,12 @@ or put it in .env:  TELEGRAM_BOT_TOKEN=123456:ABC...   (see .env.example)
 """
 
 
+WEB_ONLY_NOTE = """\
+TELEGRAM_BOT_TOKEN is not set: the service runs the web chat alone (no Telegram).
+Tickets wait for the agents' group until a token is set (get one from @BotFather).
+"""
+
+
 def _settings() -> Settings:
     settings = Settings()
     configure_logging(settings.log_level)
@@ -40,8 +46,10 @@ def check_config() -> None:
     """Checks the settings the service cannot start without."""
     settings = _settings()
     if settings.telegram_bot_token is None:
-        typer.echo(TOKEN_HELP, err=True)
-        raise typer.Exit(2)
+        if not settings.web_enabled:
+            typer.echo(TOKEN_HELP, err=True)
+            raise typer.Exit(2)
+        typer.echo(WEB_ONLY_NOTE, err=True)
     from bot.services.assignment import AssignmentConfigError, load_rules
 
     try:
@@ -49,6 +57,8 @@ def check_config() -> None:
     except AssignmentConfigError as error:
         typer.echo(f"The assignment rules cannot be used: {error}", err=True)
         raise typer.Exit(1) from error
+    if settings.telegram_bot_token is None:
+        return
     typer.echo("Settings are complete.")
 
 
@@ -300,19 +310,26 @@ def run(
         help="Start the Rasa server here; with --no-nlu-server, RASA_URL must point at one.",
     ),
 ) -> None:
-    """Runs the service: migrates the database, starts the NLU server, then the bot."""
+    """Runs the service: migrates the database, starts the NLU server, then the bot and the
+    web chat; without TELEGRAM_BOT_TOKEN, the web chat alone."""
     from bot.app import run_bot
+    from bot.channels.web.alone import serve_web_only
     from storage.migrate import upgrade_database
 
     settings = _settings()
-    if settings.telegram_bot_token is None:
+    web_only = settings.telegram_bot_token is None
+    if web_only and not settings.web_enabled:
         typer.echo(TOKEN_HELP, err=True)
         raise typer.Exit(2)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     asyncio.run(upgrade_database(settings.effective_database_url))
     server = _start_nlu_server(settings) if nlu_server else None
     try:
-        run_bot(settings)
+        if web_only:
+            typer.echo(WEB_ONLY_NOTE, err=True)
+            asyncio.run(serve_web_only(settings, announce=lambda text: typer.echo(text)))
+        else:
+            run_bot(settings)
     finally:
         if server is not None:
             log.info("Stopping the NLU server")

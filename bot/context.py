@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot.agents.desk import AgentDesk
+from bot.channels.delivery import BuyerDelivery
+from bot.channels.web.files import WebFiles
 from bot.dossier.content import DossierService
 from bot.evidence.downloads import EvidenceDownloader
 from bot.evidence.service import EvidenceService
@@ -30,7 +33,12 @@ from bot.services.sla_watch import SlaWatch
 from bot.services.stats import StatsService
 from bot.services.tickets import TicketService
 from bot.settings import Settings
+from storage.db import SessionFactory
 from storage.locks import Locks
+
+if TYPE_CHECKING:
+    from bot.channels.web.chat import WebChat
+    from bot.channels.web.server import WebServer
 
 
 @dataclass
@@ -62,12 +70,17 @@ class Services:
     dossiers: DossierService
     reports: ReportService
     shop_alerts: ShopAlertService
+    buyers: BuyerDelivery
+    web_files: WebFiles
+    sessions: SessionFactory
+    web: WebChat | None = None  # the web chat, once it runs
 
 
 class BotData:
     """Application-wide data; `services` is set once the application has started."""
 
     services: Services
+    web_server: WebServer | None = None
 
 
 Context = CallbackContext[ExtBot[None], dict, dict, BotData]

@@ -60,6 +60,33 @@ class Settings(BaseSettings):
     shop_alert_threshold: int = 5  # an alert when one shop has more complaints in 7 days
     log_level: str = "INFO"
 
+    # The web chat (bot/channels/web): served beside the bot, or alone without a token.
+    web_enabled: bool = True
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    web_public_url: str | None = None  # the address people open; default http://host:port
+    web_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    web_cookie_samesite: Literal["lax", "strict", "none"] = "lax"  # none: in a foreign iframe
+    web_max_frame_bytes: int = 16384
+    web_messages_per_minute: float = 30  # per visitor
+    web_address_events_per_minute: float = 120  # per address: messages, uploads, connections
+    web_new_visitors_per_hour: float = 30  # per address
+
+    @field_validator("web_allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def effective_web_url(self) -> str:
+        """WEB_PUBLIC_URL, or the address the web chat listens on."""
+        if self.web_public_url:
+            return self.web_public_url.rstrip("/")
+        host = "127.0.0.1" if self.web_host in ("0.0.0.0", "::", "") else self.web_host
+        return f"http://{host}:{self.web_port}"
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the service: sets up what is missing, then the NLU server and the bot. Ctrl-C stops both.
+# Runs the service: sets up what is missing, then the NLU server, the bot and the web chat
+# (without TELEGRAM_BOT_TOKEN, the web chat alone; the address is printed). Ctrl-C stops all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --bot-only

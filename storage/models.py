@@ -131,7 +131,11 @@ class Person(Base):
     """Someone the bot knows: a buyer, an agent or an admin."""
 
     __tablename__ = "people"
+    __table_args__ = (
+        Index("ix_people_channel_external_id", "channel", "external_id", unique=True),
+    )
 
+    # A Telegram user id for Telegram's people; a negative number for web visitors.
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     display_name: Mapped[str | None] = mapped_column(String(256))
     language: Mapped[str | None] = mapped_column(String(16))
@@ -139,6 +143,9 @@ class Person(Base):
     blocked_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # The channel the person writes from, and their id there ("telegram", "web").
+    channel: Mapped[str] = mapped_column(String(16), default="telegram", server_default="telegram")
+    external_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Ticket(Base):
@@ -485,3 +492,45 @@ class ShopAlert(Base):
     week: Mapped[str] = mapped_column(String(8))  # ISO week in the service's timezone: 2026-W48
     complaints: Mapped[int]
     sent_at: Mapped[datetime]
+
+
+class WebVisitor(Base):
+    """A web chat visitor: their secret (as a SHA-256 hash only) opens their conversation."""
+
+    __tablename__ = "web_visitors"
+
+    person_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("people.id"), primary_key=True, autoincrement=False
+    )
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    renewed_at: Mapped[datetime]  # when the resume link was last revoked and replaced
+
+
+class WebOutboxMessage(Base):
+    """A message for a web visitor, kept so a reconnecting page gets everything it missed."""
+
+    __tablename__ = "web_outbox"
+    __table_args__ = (Index("ix_web_outbox_person_id_seq", "person_id", "seq", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("people.id"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    acked_at: Mapped[datetime | None]  # the page confirmed it has shown it
+
+
+class WebInboxMessage(Base):
+    """A message a web visitor sent, by the page's own id: sent twice, handled once."""
+
+    __tablename__ = "web_inbox"
+    __table_args__ = (
+        Index("ix_web_inbox_person_id_client_id", "person_id", "client_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("people.id"))
+    client_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    handled_at: Mapped[datetime | None]  # None: received, its answer not yet given

@@ -38,6 +38,7 @@ class CardFacts:
     rating: str | None = None
     assignee_id: int | None = None  # with it, the assignee is a mention that notifies them
     evidence_note: str = ""  # how much of it is in the evidence store (bot/views/evidence.py)
+    channel: str = "telegram"  # the buyer's channel; cards of other channels say which
 
 
 def next_due(ticket: TicketRecord) -> datetime | None:
@@ -89,6 +90,10 @@ def card_text(
     )
     if ticket.merged_into is not None:
         card = t(language, "merge.card_line", number=ticket.merged_into) + "\n" + card
+    if facts.channel != "telegram":
+        card += "\n" + t(
+            language, "channel.card_line", channel=t(language, f"channel.{facts.channel}")
+        )
     return card
 
 
@@ -141,7 +146,7 @@ def change_category_button(ticket: TicketRecord, language: str) -> InlineKeyboar
     return InlineKeyboardButton(t(language, "corrections.button_change"), callback_data=data)
 
 
-def topic_name(ticket: TicketRecord, language: str) -> str:
+def topic_name(ticket: TicketRecord, language: str, channel: str = "telegram") -> str:
     platform = t(language, f"platform.{ticket.platform}") if ticket.platform else "—"
     name = t(
         language,
@@ -150,4 +155,6 @@ def topic_name(ticket: TicketRecord, language: str) -> str:
         category=t(language, f"category.{ticket.category}"),
         platform=platform,
     )
+    if channel != "telegram":
+        name = f"{t(language, f'channel.{channel}_mark')} {name}"
     return name[:TOPIC_NAME_CHARS]

@@ -12,13 +12,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from html import escape
+from typing import TYPE_CHECKING
 
-from telegram import Bot, Message
+from telegram import Bot, InputFile, Message
 from telegram.constants import MessageLimit
 from telegram.error import Forbidden, TelegramError
 
-from bot.agents.posting import NOTE, REFRESH, RELAY, TICKET, CardWriter
-from bot.agents.sending import chunks, copy_headed, send_headed, where_in_group
+from bot.agents.posting import NOTE, REFRESH, RELAY, STORED_PREFIX, TICKET, CardWriter
+from bot.agents.sending import chunks, where_in_group
+from bot.channels.delivery import BuyerDelivery, ChannelUnavailable
 from bot.outbox.store import OutboxStore
 from bot.services.followups import Pending
 from bot.services.groups import AgentGroupService
@@ -27,10 +29,13 @@ from bot.services.records import GroupRecord, TicketRecord
 from bot.services.tickets import TicketService
 from bot.texts import t
 from bot.views.aftercare import rating_keyboard
-from bot.views.reply import plain_text, shown_length
+from bot.views.reply import Reply, plain_text, shown_length
 from bot.views.status import next_step
 from storage.lifecycle import TicketStatus
 from storage.models import AuthorKind
+
+if TYPE_CHECKING:
+    from bot.channels.web.files import WebFiles
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +54,18 @@ class AgentDesk:
         *,
         wake: Callable[[], None] = lambda: None,
         supervisors: Sequence[int] = (),
+        buyers: BuyerDelivery | None = None,
+        files: WebFiles | None = None,
     ) -> None:
         self.bot, self.groups, self.tickets, self.people = bot, groups, tickets, people
         self.outbox, self.cards, self._wake = outbox, cards, wake
         self.language = cards.language
         self.supervisors = tuple(supervisors)
+        # Without a Telegram token (the web chat alone) there is no group to post in:
+        # tickets wait for it, as they do before a group is linked.
+        self.online = bot is not None
+        self.buyers = buyers if buyers is not None else BuyerDelivery(people, {})
+        self.files = files
 
     # ------------------------------------------------------------------ tickets and cards
 
@@ -131,15 +143,36 @@ class AgentDesk:
             head = t(language, "notify.agent_reply_file", number=ticket.number)
             if message.text:
                 body = t(language, "notify.agent_reply", number=ticket.number, text=escape(text))
-                sent = await send_headed(self.bot, ticket.owner_id, head, body, escape(text))
+                sent = await self._send_headed_to_buyer(ticket.owner_id, head, body, escape(text))
             else:
-                source = (message.chat_id, message.message_id)
-                sent = await copy_headed(self.bot, ticket.owner_id, head, message.caption, source)
-        except TelegramError as error:
+                sent = await self._copy_headed_to_buyer(ticket.owner_id, head, message)
+        except (TelegramError, ChannelUnavailable) as error:
             await self.report_undelivered(ticket, error)
             return False
-        await self.tickets.place_message(row.id, buyer=(ticket.owner_id, sent.message_id))
+        await self.tickets.place_message(row.id, buyer=(ticket.owner_id, sent))
         return True
+
+    async def _send_headed_to_buyer(self, person_id: int, head: str, body: str, rest: str) -> int:
+        """As `_send_headed`, on the buyer's own channel; returns the message id there."""
+        if shown_length(body) > MessageLimit.MAX_TEXT_LENGTH:
+            await self.buyers.send(person_id, Reply(head))
+            body = rest
+        return await self.buyers.send(person_id, Reply(body))
+
+    async def _copy_headed_to_buyer(self, person_id: int, head: str, message: Message) -> int:
+        """As `_copy_headed`, on the buyer's own channel; returns the message id there."""
+        caption = message.caption
+        full: str | None = head + (f"\n{escape(caption)}" if caption else "")
+        if shown_length(full) > MessageLimit.CAPTION_LENGTH:
+            await self.buyers.send(person_id, Reply(head))
+            full = None  # without a new caption, the file keeps its own
+        return await self.buyers.send_from_group(person_id, message, full)
+
+    def media(self, file_id: str | None) -> str | InputFile:
+        """A Telegram file id as it is; a file kept by the service, read for upload."""
+        if file_id is None or not _is_stored(file_id) or self.files is None:
+            return file_id
+        return self.files.input_file(file_id)
 
     async def send_answer(
         self, ticket: TicketRecord, text: str, command: Message, agent_id: int
@@ -152,20 +185,20 @@ class AgentDesk:
         language = await self._buyer_language(ticket)
         body = t(language, "notify.agent_reply", number=ticket.number, text=escape(text))
         try:
-            sent = await self.bot.send_message(ticket.owner_id, body)
-        except TelegramError as error:
+            sent = await self.buyers.send(ticket.owner_id, Reply(body))
+        except (TelegramError, ChannelUnavailable) as error:
             await self.report_undelivered(ticket, error)
             return False
-        await self.tickets.place_message(row.id, buyer=(ticket.owner_id, sent.message_id))
+        await self.tickets.place_message(row.id, buyer=(ticket.owner_id, sent))
         return True
 
     async def tell_buyer(
-        self, ticket: TicketRecord, text: str, *, then: str | None = None, **markup
+        self, ticket: TicketRecord, text: str, *, then: str | None = None, buttons=None
     ) -> bool:
         """A message of the service to the buyer, recorded (as the plain text the buyer reads,
         so that it is escaped once when shown again) as the ticket's latest news.
 
-        `then` (with the buttons in `markup`) follows in the same message when it fits,
+        `then` (with the `buttons`) follows in the same message when it fits,
         otherwise in a message of its own: nothing is cut, and the buttons come last.
         """
         await self.tickets.add_message(
@@ -176,15 +209,15 @@ class AgentDesk:
             parts = [*chunks(text), then]
         try:
             for part in parts[:-1]:
-                await self.bot.send_message(ticket.owner_id, part)
-            await self.bot.send_message(ticket.owner_id, parts[-1], **markup)
-        except TelegramError as error:
+                await self.buyers.send(ticket.owner_id, Reply(part))
+            await self.buyers.send(ticket.owner_id, Reply(parts[-1], buttons))
+        except (TelegramError, ChannelUnavailable) as error:
             await self.report_undelivered(ticket, error)
             return False
         return True
 
-    async def report_undelivered(self, ticket: TicketRecord, error: TelegramError) -> None:
-        """Says in the ticket's topic that the buyer could not be reached."""
+    async def report_undelivered(self, ticket: TicketRecord, error: Exception) -> None:
+        """Says at once in the ticket's topic that the buyer could not be reached."""
         reason = "agent.reason_blocked" if isinstance(error, Forbidden) else "agent.reason_other"
         log.warning("Message for the buyer of %s not delivered: %s", ticket.number, error)
         text = t(self.language, "agent.delivered_failed", reason=t(self.language, reason))
@@ -220,7 +253,7 @@ class AgentDesk:
             text = t(language, key, number=ticket.number, text=escape(explanation or ""))
             markup = {
                 "then": t(language, "rating.ask"),
-                "reply_markup": rating_keyboard(ticket.number),
+                "buttons": rating_keyboard(ticket.number),
             }
         else:
             text = t(
@@ -236,6 +269,8 @@ class AgentDesk:
         """Tells each supervisor (ADMIN_IDS) privately, with the card; notes it in the topic."""
         text = text or t(self.language, "agent.escalation", number=ticket.number)
         await self.post_in_ticket(ticket, text)
+        if not self.online:
+            return
         card = await self.cards.text(ticket)
         for supervisor in self.supervisors:
             try:
@@ -253,3 +288,7 @@ class AgentDesk:
     async def _buyer_language(self, ticket: TicketRecord) -> str:
         person = await self.people.get_or_create(ticket.owner_id)
         return person.language or "zh"
+
+
+def _is_stored(file_id: str | None) -> bool:
+    return bool(file_id) and file_id.startswith(STORED_PREFIX)

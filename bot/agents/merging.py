@@ -57,7 +57,8 @@ async def _repost(desk: AgentDesk, target: TicketRecord, item: AttachmentRecord)
     }.get(item.kind, desk.bot.send_document)
     caption = escape(item.caption) if item.caption else None
     try:
-        sent = await send(target.group_chat_id, item.file_id, caption=caption, **_where(target))
+        media = desk.media(item.file_id)  # a web upload is read from the service's store
+        sent = await send(target.group_chat_id, media, caption=caption, **_where(target))
     except TelegramError as error:
         log.warning("A moved file of %s could not be shown: %s", target.number, error)
         return

@@ -7,9 +7,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from telegram import Bot, Message
+from telegram import Bot, InputFile, Message
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest
 
@@ -22,6 +22,7 @@ from bot.agents.sending import (
     send_headed,
     where_in_group,
 )
+from bot.channels.delivery import BuyerDelivery
 from bot.services.clock import Clock
 from bot.services.followups import Pending
 from bot.services.groups import AgentGroupService
@@ -34,7 +35,12 @@ from bot.views.evidence import evidence_note
 from bot.views.reply import shown_length
 from storage.models import AttachmentKind, AuthorKind
 
+if TYPE_CHECKING:
+    from bot.channels.web.files import WebFiles
+
 log = logging.getLogger(__name__)
+
+STORED_PREFIX = "web:"  # files the web chat received are kept by the service, not Telegram
 
 # What the outbox carries for the group, by kind.
 TICKET, REFRESH, NOTE, RELAY = "ticket", "refresh", "note", "relay"
@@ -46,10 +52,15 @@ class CardWriter:
 
     def __init__(
         self, tickets: TicketService, people: PeopleService, *, language: str, timezone: str,
-        clock: Clock,
+        clock: Clock, buyers: BuyerDelivery | None = None,
     ) -> None:  # fmt: skip
         self.tickets, self.people = tickets, people
         self.language, self.timezone, self.clock = language, timezone, clock
+        self.buyers = buyers if buyers is not None else BuyerDelivery(people, {})
+
+    async def channel(self, ticket: TicketRecord) -> str:
+        """The buyer's channel (telegram, web): cards and topics of other channels say which."""
+        return await self.buyers.channel_name(ticket.owner_id)
 
     async def text(self, ticket: TicketRecord) -> str:
         evidence = await self.tickets.list_attachments(ticket.number)
@@ -61,6 +72,7 @@ class CardWriter:
         facts = CardFacts(
             len(evidence), assignee, rating, assignee_id=ticket.assignee_id,
             evidence_note=evidence_note(evidence, self.language),
+            channel=await self.channel(ticket),
         )  # fmt: skip
         return card_text(ticket, facts, self.language, self.timezone, self.clock())
 
@@ -77,9 +89,17 @@ class GroupPoster:
 
     def __init__(
         self, bot: Bot, groups: AgentGroupService, tickets: TicketService, cards: CardWriter,
+        files: WebFiles | None = None,
     ) -> None:  # fmt: skip
         self.bot, self.groups, self.tickets, self.cards = bot, groups, tickets, cards
         self.language = cards.language
+        self.files = files
+
+    def media(self, file_id: str | None) -> str | InputFile | None:
+        """A Telegram file id as it is; a file the web chat received, read for upload."""
+        if not file_id or not file_id.startswith(STORED_PREFIX) or self.files is None:
+            return file_id
+        return self.files.input_file(file_id)
 
     async def deliver(self, kind: str, payload: dict[str, Any]) -> None:
         ticket = await self.tickets.get(payload["number"])
@@ -104,8 +124,9 @@ class GroupPoster:
             return  # posted already
         thread = ticket.group_topic_id if ticket.group_chat_id == group.chat_id else None
         if group.is_forum and thread is None:
+            channel = await self.cards.channel(ticket)
             topic = await self.bot.create_forum_topic(
-                group.chat_id, topic_name(ticket, self.language)
+                group.chat_id, topic_name(ticket, self.language, channel)
             )
             thread = topic.message_thread_id
             ticket = await self.tickets.set_group_thread(
@@ -160,7 +181,11 @@ class GroupPoster:
         header = t(self.language, "agent.buyer_says")
         where = where_in_group(ticket)
         for row_id, pending in items:
-            if pending.evidence is not None:
+            if pending.evidence is not None and (pending.evidence.file_id or "").startswith(
+                STORED_PREFIX
+            ):
+                sent = await self._send_stored(ticket.group_chat_id, header, pending, **where)
+            elif pending.evidence is not None:
                 source = (pending.chat_id, pending.message_id)
                 sent = await copy_headed(
                     self.bot, ticket.group_chat_id, header, pending.text, source, **where
@@ -171,6 +196,20 @@ class GroupPoster:
                     self.bot, ticket.group_chat_id, header, f"{header}\n{text}", text, **where
                 )
             await self.tickets.place_message(row_id, group=(ticket.group_chat_id, sent.message_id))
+
+    async def _send_stored(self, chat_id: int, header: str, pending: Pending, **where) -> Message:
+        """A file the buyer uploaded in the web chat (kept by the service), captioned."""
+        item = pending.evidence
+        full = header + (f"\n{escape(pending.text)}" if pending.text else "")
+        if shown_length(full) > MessageLimit.CAPTION_LENGTH:
+            await self.bot.send_message(chat_id, header, **where)
+            full = escape(pending.text or "")[: MessageLimit.CAPTION_LENGTH] or None
+        send = {
+            AttachmentKind.PHOTO: self.bot.send_photo,
+            AttachmentKind.VIDEO: self.bot.send_video,
+            AttachmentKind.DOCUMENT: self.bot.send_document,
+        }[item.kind]
+        return await send(chat_id, self.media(item.file_id), caption=full, **where)
 
     async def _post_whole_description(self, ticket: TicketRecord) -> None:
         """A description longer than the card shows follows it whole, in as many messages
@@ -209,6 +248,7 @@ class GroupPoster:
                 AttachmentKind.DOCUMENT: self.bot.send_document,
             }[item.kind]
             caption = escape(item.caption) if item.caption else None
-            return [await send(ticket.group_chat_id, item.file_id, caption=caption, **where)]
-        media = [input_media(item) for item in batch]
+            media = self.media(item.file_id)
+            return [await send(ticket.group_chat_id, media, caption=caption, **where)]
+        media = [input_media(item, self.media(item.file_id)) for item in batch]
         return await self.bot.send_media_group(ticket.group_chat_id, media, **where)

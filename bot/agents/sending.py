@@ -91,10 +91,12 @@ def albums(attachments: list[AttachmentRecord]) -> list[list[AttachmentRecord]]:
     return batches
 
 
-def input_media(item: AttachmentRecord):
+def input_media(item: AttachmentRecord, media=None):
+    """The attachment as album media; `media` (an upload) stands in for its file id."""
+    media = item.file_id if media is None else media
     caption = escape(item.caption) if item.caption else None
     if item.kind is AttachmentKind.PHOTO:
-        return InputMediaPhoto(item.file_id, caption=caption)
+        return InputMediaPhoto(media, caption=caption)
     if item.kind is AttachmentKind.VIDEO:
-        return InputMediaVideo(item.file_id, caption=caption)
-    return InputMediaDocument(item.file_id, caption=caption)
+        return InputMediaVideo(media, caption=caption)
+    return InputMediaDocument(media, caption=caption)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from sqlalchemy import or_, select
 from telegram import Bot
 from telegram.error import BadRequest, TelegramError
 
+from bot.channels.web.files import PREFIX as WEB_PREFIX
+from bot.channels.web.files import WebFiles
 from bot.evidence.store import FolderStore, sha256_of_file
 from bot.services.clock import Clock
 from storage.db import SessionFactory, dialect_insert, transaction
@@ -57,12 +60,14 @@ class EvidenceDownloader:
         self,
         sessions: SessionFactory,
         store: FolderStore,
-        bot: Bot,
+        bot: Bot | None,
         clock: Clock,
         *,
         on_settled: Settled | None = None,
+        web_files: WebFiles | None = None,
     ) -> None:
         self._sessions, self._store, self._bot, self._clock = sessions, store, bot, clock
+        self._web_files = web_files
         self._on_settled = on_settled
         self._lock = asyncio.Lock()  # one run at a time in this process
 
@@ -124,10 +129,20 @@ class EvidenceDownloader:
             return await self._give_up(item, EvidenceState.TOO_BIG, "over 20 MB")
         incoming = self._store.new_incoming(f"{item.attachment_id}-{uuid.uuid4().hex}")
         try:
-            telegram_file = await self._bot.get_file(item.file_id)
-            if telegram_file.file_size is not None and telegram_file.file_size > DOWNLOAD_LIMIT:
-                return await self._give_up(item, EvidenceState.TOO_BIG, "over 20 MB")
-            await telegram_file.download_to_drive(incoming)
+            if self._web_files is not None and item.file_id.startswith(WEB_PREFIX):
+                # The web chat already holds the upload: copy it in rather than ask Telegram.
+                source = self._web_files.path_of(item.file_id)
+                if source is None:
+                    return await self._give_up(item, EvidenceState.UNAVAILABLE, "web file gone")
+                await asyncio.to_thread(shutil.copyfile, source, incoming)
+            elif self._bot is None:
+                return await self._retry(item, "no Telegram bot in this process", MAX_ATTEMPTS)
+            else:
+                telegram_file = await self._bot.get_file(item.file_id)
+                size = telegram_file.file_size
+                if size is not None and size > DOWNLOAD_LIMIT:
+                    return await self._give_up(item, EvidenceState.TOO_BIG, "over 20 MB")
+                await telegram_file.download_to_drive(incoming)
             digest, size = await asyncio.to_thread(sha256_of_file, incoming)
             kind = await asyncio.to_thread(filetype.guess, str(incoming))
             await self._store.put(digest, incoming)

@@ -26,7 +26,7 @@ SHOP_ALERT_CHECK = timedelta(minutes=10)
 
 
 def evidence_services(
-    sessions: SessionFactory, settings: Settings, bot: Bot, clock: Clock, desk
+    sessions: SessionFactory, settings: Settings, bot: Bot | None, clock: Clock, desk
 ) -> dict:
     """The `evidence`, `downloads`, `dossiers`, `reports` and `shop_alerts` services; a
     settled download refreshes the ticket's card."""
@@ -39,7 +39,9 @@ def evidence_services(
 
     return {
         "evidence": evidence,
-        "downloads": EvidenceDownloader(sessions, store, bot, clock, on_settled=settled),
+        "downloads": EvidenceDownloader(
+            sessions, store, bot, clock, on_settled=settled, web_files=desk.files
+        ),
         "dossiers": DossierService(sessions, desk.tickets, evidence, clock),
         "reports": reports,
         "shop_alerts": ShopAlertService(

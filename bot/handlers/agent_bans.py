@@ -9,11 +9,13 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.agents.access import linked_group_of
+from bot.channels.delivery import ChannelUnavailable
 from bot.context import Context, Services
 from bot.handlers.agent_commands import _lang, _reply, _text_after_command, _ticket_here
 from bot.handlers.common import services
 from bot.services.bans import BanError
 from bot.texts import t
+from bot.views.reply import Reply
 from storage.errors import PersonNotFound, TicketNotFound
 
 log = logging.getLogger(__name__)
@@ -119,12 +121,12 @@ async def appeals(update: Update, context: Context) -> None:
     await _reply(update, "\n".join(lines))
 
 
-async def _tell(context: Context, chat_id: int, text: str) -> TelegramError | None:
+async def _tell(context: Context, chat_id: int, text: str) -> Exception | None:
     """Sends `text` to the buyer; a refusal (they blocked the bot) is returned, not raised:
     the ban or its lifting stands all the same."""
     try:
-        await context.bot.send_message(chat_id, text)
-    except TelegramError as error:
+        await context.bot_data.services.buyers.send(chat_id, Reply(text))
+    except (TelegramError, ChannelUnavailable) as error:
         log.warning("Buyer %s not told of a ban change: %s", chat_id, error)
         return error
     return None

@@ -6,14 +6,27 @@ from html import escape
 
 from telegram import Message, ReplyParameters, Update, User
 
+from bot.channels.telegram.buyer import send
 from bot.context import Context
 from bot.dossier.make import DossierFiles, make_files
-from bot.handlers.common import answer, buyer_language, services
+from bot.handlers.common import services
 from bot.services.records import TicketRecord
-from bot.texts import t
+from bot.texts import normalise_language, t
 from bot.views.reply import Reply
 from bot.views.status import render_not_found
 from storage.errors import TicketNotFound
+
+
+async def answer(update: Update, context: Context, *replies: Reply) -> None:
+    await send(context, update.effective_chat.id, replies)
+
+
+async def buyer_language(update: Update, context: Context) -> str:
+    """Records the person (name, Telegram language) and returns the language to answer in."""
+    user = update.effective_user
+    seed = normalise_language(user.language_code, services(context).settings.default_language)
+    person = await services(context).people.get_or_create(user.id, user.full_name, seed)
+    return person.language or seed
 
 
 async def buyer_dossier(update: Update, context: Context) -> None:

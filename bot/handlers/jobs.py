@@ -8,8 +8,10 @@ from functools import wraps
 
 from telegram.error import TelegramError
 
+from bot.channels.delivery import ChannelUnavailable
 from bot.context import Context
 from bot.texts import t
+from bot.views.reply import Reply
 from storage.locks import job_lock
 
 log = logging.getLogger(__name__)
@@ -23,8 +25,10 @@ async def expire_drafts(context: Context) -> None:
     for person_id in await services.intake.expire(DRAFT_IDLE):
         person = await services.people.get(person_id)
         try:
-            await context.bot.send_message(person_id, t(person.language or "zh", "intake.expired"))
-        except TelegramError as error:
+            await services.buyers.send(
+                person_id, Reply(t(person.language or "zh", "intake.expired"))
+            )
+        except (TelegramError, ChannelUnavailable) as error:
             log.info("Could not tell %s that their draft expired: %s", person_id, error)
 
 

@@ -38,6 +38,8 @@ class PeopleService:
                 display_name=display_name,
                 language=language,
                 is_blocked=False,
+                channel="telegram",
+                external_id=str(user_id),
                 created_at=now,
                 updated_at=now,
             )

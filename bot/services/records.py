@@ -29,6 +29,7 @@ class PersonRecord(_FromRow):
     language: str | None
     is_blocked: bool
     blocked_reason: str | None
+    channel: str = "telegram"
 
 
 @dataclass(frozen=True, slots=True)

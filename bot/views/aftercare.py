@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardMarkup
-
 from bot.services.records import RatingRecord, TicketRecord
 from bot.texts import t
 from bot.views.dossier import with_dossier_offer
 from bot.views.intake import button
-from bot.views.reply import Reply
+from bot.views.reply import Keyboard, Reply
 
 STARS = "★★★★★"
 
 
-def rating_keyboard(number: str) -> InlineKeyboardMarkup:
+def rating_keyboard(number: str) -> Keyboard:
     stars = [button("⭐" * score, "rate", str(score), number) for score in range(1, 6)]
-    return InlineKeyboardMarkup([stars[:3], stars[3:]])
+    return Keyboard([stars[:3], stars[3:]])
 
 
 def ask_rating(number: str, language: str) -> Reply:
@@ -32,7 +30,7 @@ def unhappy_choices(ticket: TicketRecord, language: str) -> list[Reply]:
             [button(t(language, "rating.button_escalate"), "escalate", "", ticket.number)]
         )
     return [
-        Reply(t(language, "rating.unhappy"), InlineKeyboardMarkup(buttons)),
+        Reply(t(language, "rating.unhappy"), Keyboard(buttons)),
         Reply(with_dossier_offer(t(language, "rating.outside_channels"), ticket.number, language)),
     ]
 
@@ -45,7 +43,7 @@ def escalated(number: str, due: str, language: str) -> list[Reply]:
 
 def ask_comment(number: str, language: str) -> Reply:
     skip = button(t(language, "common.button_skip"), "rskip", "", number)
-    return Reply(t(language, "rating.ask_comment"), InlineKeyboardMarkup([[skip]]))
+    return Reply(t(language, "rating.ask_comment"), Keyboard([[skip]]))
 
 
 def which_ticket(tickets: list[TicketRecord], language: str) -> Reply:
@@ -57,7 +55,7 @@ def which_ticket(tickets: list[TicketRecord], language: str) -> Reply:
         ]
         for tk in tickets
     ]
-    return Reply(t(language, "rating.choose_ticket"), InlineKeyboardMarkup(rows))
+    return Reply(t(language, "rating.choose_ticket"), Keyboard(rows))
 
 
 def rating_text(rating: RatingRecord, language: str, key: str, limit: int | None = None) -> str:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardMarkup
-
 from bot.services.followups import AddedToTicket, AskWhichTicket
 from bot.texts import t
 from bot.views.intake import button
-from bot.views.reply import Reply
+from bot.views.reply import Keyboard, Reply
 
 
 def render_added(added: AddedToTicket, language: str) -> Reply:
@@ -17,7 +15,7 @@ def render_added(added: AddedToTicket, language: str) -> Reply:
     if added.only_open:
         new = button(t(language, "common.button_new_complaint"), "menu", "new")
         text = t(language, "followup.added_only_open", number=added.ticket.number)
-        return Reply(text, InlineKeyboardMarkup([[new]]))
+        return Reply(text, Keyboard([[new]]))
     return Reply(t(language, "followup.added", number=added.ticket.number))
 
 
@@ -34,4 +32,4 @@ def render_which_ticket(ask: AskWhichTicket, language: str) -> list[Reply]:
         for ticket in ask.tickets
     ]
     keyboard.append([button(t(language, "followup.button_new"), "asnew", token=ask.token)])
-    return [Reply(escape(t(language, "followup.which_ticket")), InlineKeyboardMarkup(keyboard))]
+    return [Reply(escape(t(language, "followup.which_ticket")), Keyboard(keyboard))]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
 from bot.callback_data import ButtonData
 from bot.services.intake import Prompt
 from bot.services.intake_draft import (
@@ -21,7 +19,7 @@ from bot.services.intake_draft import (
     Step,
 )
 from bot.texts import t
-from bot.views.reply import Reply
+from bot.views.reply import Button, Keyboard, Reply
 
 SUMMARY_DESCRIPTION_CHARS = 1500
 NOTICE_LIMITS = {"common.too_long": MAX_DESCRIPTION}  # other notices name the shop's limit
@@ -42,11 +40,11 @@ REFUSAL_TEXTS = {
 }
 
 
-def button(label: str, action: str, value: str = "", token: str = "") -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=ButtonData(action, value, token).encode())
+def button(label: str, action: str, value: str = "", token: str = "") -> Button:
+    return Button(label, ButtonData(action, value, token).encode())
 
 
-def rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+def rows(buttons: list[Button], width: int) -> list[list[Button]]:
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
@@ -78,7 +76,7 @@ def render_evidence_count(draft: Draft, language: str) -> Reply:
         language, "intake.evidence_received", count=len(draft.evidence), max_files=MAX_EVIDENCE
     )
     done = button(t(language, "common.button_done"), "evdone", token=draft.token)
-    return Reply(text, InlineKeyboardMarkup([[done]]))
+    return Reply(text, Keyboard([[done]]))
 
 
 def ask_description(draft: Draft, language: str) -> Reply:
@@ -92,9 +90,7 @@ def ask_category(draft: Draft, language: str) -> Reply:
             [button(t(language, "common.button_yes"), "cat", draft.suggested, draft.token)],
             [button(t(language, "common.button_other_category"), "catlist", token=draft.token)],
         ]
-        return Reply(
-            t(language, "intake.understood", category=label), InlineKeyboardMarkup(keyboard)
-        )
+        return Reply(t(language, "intake.understood", category=label), Keyboard(keyboard))
     if draft.category_reason == "shortlist" and draft.shortlist:
         return ask_from_shortlist(draft, language)
     intro = {
@@ -104,7 +100,7 @@ def ask_category(draft: Draft, language: str) -> Reply:
     buttons = [
         button(t(language, f"category.{c}"), "cat", c, draft.token) for c in COMPLAINT_CATEGORIES
     ]
-    return Reply(t(language, intro), InlineKeyboardMarkup(rows(buttons, 2)))
+    return Reply(t(language, intro), Keyboard(rows(buttons, 2)))
 
 
 def ask_from_shortlist(draft: Draft, language: str) -> Reply:
@@ -113,7 +109,7 @@ def ask_from_shortlist(draft: Draft, language: str) -> Reply:
         [button(t(language, f"category.{c}"), "cat", c, draft.token)] for c in draft.shortlist
     ]
     keyboard.append([button(t(language, "shortlist.button_another"), "catlist", token=draft.token)])
-    return Reply(t(language, "shortlist.ask"), InlineKeyboardMarkup(keyboard))
+    return Reply(t(language, "shortlist.ask"), Keyboard(keyboard))
 
 
 def ask_platform(draft: Draft, language: str) -> Reply:
@@ -131,7 +127,7 @@ def ask_platform(draft: Draft, language: str) -> Reply:
         text = t(language, "intake.ask_platform_detected", platform=detected)
     else:
         text = t(language, "intake.ask_platform")
-    return Reply(text, InlineKeyboardMarkup(keyboard))
+    return Reply(text, Keyboard(keyboard))
 
 
 def ask_order(draft: Draft, language: str) -> Reply:
@@ -143,12 +139,12 @@ def ask_order(draft: Draft, language: str) -> Reply:
     else:
         text = t(language, "intake.ask_order")
     keyboard.append([button(t(language, "common.button_skip"), "order", "skip", draft.token)])
-    return Reply(text, InlineKeyboardMarkup(keyboard))
+    return Reply(text, Keyboard(keyboard))
 
 
 def ask_shop(draft: Draft, language: str) -> Reply:
     skip = button(t(language, "common.button_skip"), "shop", "", draft.token)
-    return Reply(t(language, "intake.ask_shop"), InlineKeyboardMarkup([[skip]]))
+    return Reply(t(language, "intake.ask_shop"), Keyboard([[skip]]))
 
 
 def ask_outcome(draft: Draft, language: str) -> Reply:
@@ -156,7 +152,7 @@ def ask_outcome(draft: Draft, language: str) -> Reply:
     keyboard = rows(buttons, 2) + [
         [button(t(language, "common.button_skip"), "out", "", draft.token)]
     ]
-    return Reply(t(language, "intake.ask_outcome"), InlineKeyboardMarkup(keyboard))
+    return Reply(t(language, "intake.ask_outcome"), Keyboard(keyboard))
 
 
 def ask_evidence(draft: Draft, language: str) -> Reply:
@@ -174,7 +170,7 @@ def ask_evidence(draft: Draft, language: str) -> Reply:
             language, "intake.evidence_received", count=len(draft.evidence), max_files=MAX_EVIDENCE
         )
     done = button(t(language, "common.button_done"), "evdone", token=draft.token)
-    return Reply(text, InlineKeyboardMarkup([[done]]))
+    return Reply(text, Keyboard([[done]]))
 
 
 def show_summary(draft: Draft, language: str) -> Reply:
@@ -203,7 +199,7 @@ def show_summary(draft: Draft, language: str) -> Reply:
             button(t(language, "intake.button_cancel_draft"), "discard", token=draft.token),
         ],
     ]
-    return Reply(text, InlineKeyboardMarkup(keyboard))
+    return Reply(text, Keyboard(keyboard))
 
 
 def prefilled_note(draft: Draft, language: str) -> str:
@@ -216,9 +212,7 @@ def prefilled_note(draft: Draft, language: str) -> str:
 def edit_menu(draft: Draft, language: str) -> Reply:
     buttons = [button(t(language, EDIT_LABELS[s]), "edit", s.value, draft.token) for s in EDITABLE]
     back = button(t(language, "common.button_back"), "edit", Step.SUMMARY.value, draft.token)
-    return Reply(
-        t(language, "intake.edit_which"), InlineKeyboardMarkup(rows(buttons, 2) + [[back]])
-    )
+    return Reply(t(language, "intake.edit_which"), Keyboard(rows(buttons, 2) + [[back]]))
 
 
 QUESTIONS = {

@@ -1,20 +1,45 @@
-"""One message to send: HTML text and optional inline buttons."""
+"""One message to a buyer, on any channel: text with simple formatting and optional buttons.
+
+The text is the HTML subset Telegram accepts (<b>, <i>, <u>, <s>, <code>, <pre>, <a>,
+<blockquote>), with every piece of user text escaped exactly once by the view that built it.
+The buttons are the project's own (a label and the data the button sends back); each channel
+turns them into what it shows (inline keyboards on Telegram, HTML buttons in the web chat).
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import unescape
-
-from telegram import InlineKeyboardMarkup
 
 _TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    data: str
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class Keyboard:
+    """Rows of buttons."""
+
+    rows: tuple[tuple[Button, ...], ...]
+
+    def __init__(self, rows: Iterable[Sequence[Button]]) -> None:
+        object.__setattr__(self, "rows", tuple(tuple(row) for row in rows))
+
+    @property
+    def buttons(self) -> list[Button]:
+        return [button for row in self.rows for button in row]
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     text: str
-    markup: InlineKeyboardMarkup | None = None
+    markup: Keyboard | None = None
 
 
 def plain_text(html: str) -> str:

@@ -6,12 +6,10 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup
-
 from bot.services.records import TicketRecord
 from bot.texts import t
 from bot.views.intake import button
-from bot.views.reply import Reply
+from bot.views.reply import Keyboard, Reply
 from storage.lifecycle import TicketStatus
 
 LATEST_CHARS = 300
@@ -68,12 +66,12 @@ def render_ticket_list(
     """All of the buyer's tickets, newest first, each with its latest news."""
     if not tickets:
         new = button(t(language, "common.button_new_complaint"), "menu", "new")
-        return Reply(t(language, "status_reply.none"), InlineKeyboardMarkup([[new]]))
+        return Reply(t(language, "status_reply.none"), Keyboard([[new]]))
     lines = [t(language, "status_reply.list_header")]
     for ticket, latest in tickets:
         lines.append(ticket_line(ticket, language, timezone) + latest_line(latest, language))
     buttons = [[button(ticket.number, "show", ticket.number)] for ticket, _ in tickets[:8]]
-    return Reply("\n".join(lines), InlineKeyboardMarkup(buttons))
+    return Reply("\n".join(lines), Keyboard(buttons))
 
 
 def render_ticket_detail(

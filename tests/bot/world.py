@@ -33,6 +33,7 @@ class World:
             "database_url": self.database_url,
             "rasa_url": self.rasa.url,
             "nlu_timeout_seconds": 2.0,
+            "web_enabled": False,  # the web chat has tests of its own (tests/web)
         }
         return Settings(_env_file=None, **{**values, **self.settings_overrides})
 

@@ -32,6 +32,7 @@ class BotProcess:
         mark = len(self.fake.calls)
         env = {**os.environ, **self.env, "TELEGRAM_API_URL": self.api_url}
         env["TELEGRAM_BOT_TOKEN"] = self.fake.token
+        env.setdefault("WEB_PORT", "0")  # the web chat runs too, on a free port
         command = [sys.executable, "-m", "bot.cli", "run"]
         if not self.manage_nlu:
             command.append("--no-nlu-server")

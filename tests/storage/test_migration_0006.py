@@ -44,7 +44,7 @@ async def test_evidence_from_before_the_store_is_queued_for_download(
                     {"id": row_id, "file_id": file_id, "now": NOW},
                 )
 
-        await upgrade_database(empty_database_url)
+        await upgrade_database(empty_database_url, "0006")
         assert await current_revision(empty_database_url) == "0006"
 
         async with engine.connect() as connection:

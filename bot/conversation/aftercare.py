@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import Update
-
-from bot.context import Context
-from bot.handlers.common import services
+from bot.conversation.turn import Turn
 from bot.services.aftercare import NotDecided, ReviewTooLate
 from bot.services.intake_draft import Step
 from bot.services.records import TicketRecord
@@ -26,12 +23,12 @@ from storage.errors import InvalidRating
 NO_REASON = "—"
 
 
-async def rate(update: Update, context: Context, number: str, score: int, language: str):
+async def rate(turn: Turn, number: str, score: int) -> list[Reply]:
     """Stores the rating, shows it to the agents, offers a comment and, if unhappy, choices."""
-    svc, user_id = services(context), update.effective_user.id
+    svc, user_id, language = turn.services, turn.person_id, turn.language
     before = await svc.tickets.get_for_owner(user_id, number)
     rated = await svc.aftercare.rate(user_id, number, score)
-    await _show_rating(context, rated.ticket)
+    await _show_rating(turn, rated.ticket)
     if rated.ticket.status is not before.status:
         await svc.agents.refresh_card(rated.ticket)
     replies = [Reply(t(language, "rating.thanks", score=score))]
@@ -42,10 +39,10 @@ async def rate(update: Update, context: Context, number: str, score: int, langua
     return replies
 
 
-async def comment(update: Update, context: Context, text: str, language: str) -> list[Reply] | None:
+async def comment(turn: Turn, text: str) -> list[Reply] | None:
     """Adds the buyer's comment to their rating; None when it can no longer be one (the
     ticket moved on), so the text is handled like any other message."""
-    svc, user_id = services(context), update.effective_user.id
+    svc, user_id = turn.services, turn.person_id
     number = await svc.aftercare.take_text(user_id, Step.COMMENT)
     ticket = await svc.tickets.get_for_owner(user_id, number) if number else None
     rating = await svc.tickets.rating_of(ticket.id) if ticket else None
@@ -55,17 +52,17 @@ async def comment(update: Update, context: Context, text: str, language: str) ->
         rated = await svc.aftercare.rate(user_id, number, rating.score, text.strip())
     except InvalidRating:
         return None
-    await _show_rating(context, rated.ticket)
-    return [Reply(t(language, "rating.comment_saved"))]
+    await _show_rating(turn, rated.ticket)
+    return [Reply(t(turn.language, "rating.comment_saved"))]
 
 
-async def skip_comment(update: Update, context: Context, language: str) -> list[Reply]:
-    await services(context).aftercare.take_text(update.effective_user.id, Step.COMMENT)
-    return [Reply(t(language, "rating.comment_saved"))]
+async def skip_comment(turn: Turn) -> list[Reply]:
+    await turn.services.aftercare.take_text(turn.person_id, Step.COMMENT)
+    return [Reply(t(turn.language, "rating.comment_saved"))]
 
 
-async def _show_rating(context: Context, ticket: TicketRecord) -> None:
-    svc = services(context)
+async def _show_rating(turn: Turn, ticket: TicketRecord) -> None:
+    svc = turn.services
     rating = await svc.tickets.rating_of(ticket.id)
     if rating is not None:
         await svc.agents.refresh_card(ticket)
@@ -73,75 +70,75 @@ async def _show_rating(context: Context, ticket: TicketRecord) -> None:
         await svc.agents.post_in_ticket(ticket, line)
 
 
-async def ask_review(update: Update, context: Context, number: str, language: str):
+async def ask_review(turn: Turn, number: str) -> list[Reply]:
     """Asks for the reason of the review (filed at once while an intake is in progress)."""
-    svc, user_id = services(context), update.effective_user.id
-    problem = await _cannot_review(context, user_id, number, language)
+    svc, user_id = turn.services, turn.person_id
+    problem = await _cannot_review(turn, number)
     if problem is not None:
         return [problem]
     if await svc.aftercare.expect_text(user_id, Step.REVIEW, number):
-        return [Reply(t(language, "rating.ask_reason"))]
-    return await review(update, context, number, NO_REASON, language)
+        return [Reply(t(turn.language, "rating.ask_reason"))]
+    return await review(turn, number, NO_REASON)
 
 
-async def review_reason(update: Update, context: Context, text: str, language: str):
+async def review_reason(turn: Turn, text: str) -> list[Reply]:
     """Files the review with the reason the buyer just wrote."""
-    number = await services(context).aftercare.take_text(update.effective_user.id, Step.REVIEW)
+    number = await turn.services.aftercare.take_text(turn.person_id, Step.REVIEW)
     if number is None:
         return []
-    return await review(update, context, number, text.strip(), language)
+    return await review(turn, number, text.strip())
 
 
-async def review(update: Update, context: Context, number: str, reason: str, language: str):
-    svc, user = services(context), update.effective_user
-    await svc.aftercare.take_text(user.id, Step.COMMENT)  # no comment expected any more
-    problem = await _cannot_review(context, user.id, number, language)
+async def review(turn: Turn, number: str, reason: str) -> list[Reply]:
+    svc, user_id = turn.services, turn.person_id
+    await svc.aftercare.take_text(user_id, Step.COMMENT)  # no comment expected any more
+    problem = await _cannot_review(turn, number)
     if problem is not None:
         return [problem]
-    before = await svc.tickets.get_for_owner(user.id, number)
-    ticket = await svc.aftercare.request_review(user.id, number, reason)
+    before = await svc.tickets.get_for_owner(user_id, number)
+    ticket = await svc.aftercare.request_review(user_id, number, reason)
     topic_text = t(svc.settings.agent_language, "rating.review_topic", reason=escape(reason))
     await svc.agents.post_in_ticket(ticket, topic_text)
-    await svc.agents.status_changed(ticket, before.status, user.full_name, notify_buyer=False)
-    return [Reply(t(language, "rating.reopened", number=number))]
+    await svc.agents.status_changed(ticket, before.status, turn.display_name, notify_buyer=False)
+    return [Reply(t(turn.language, "rating.reopened", number=number))]
 
 
-async def escalate(update: Update, context: Context, number: str, language: str):
+async def escalate(turn: Turn, number: str) -> list[Reply]:
     """Escalates to the supervisors with a shorter deadline; points to outside channels."""
-    svc, user = services(context), update.effective_user
-    await svc.aftercare.take_text(user.id, Step.COMMENT)  # no comment expected any more
-    problem = await _cannot_review(context, user.id, number, language)
+    svc, user_id, language = turn.services, turn.person_id, turn.language
+    await svc.aftercare.take_text(user_id, Step.COMMENT)  # no comment expected any more
+    problem = await _cannot_review(turn, number)
     if problem is not None:
         return [problem]
-    before = await svc.tickets.get_for_owner(user.id, number)
+    before = await svc.tickets.get_for_owner(user_id, number)
     try:
-        ticket = await svc.aftercare.escalate(user.id, number)
+        ticket = await svc.aftercare.escalate(user_id, number)
     except NotDecided:
         return [Reply(t(language, "rating.not_decided", number=number))]
-    await svc.agents.status_changed(ticket, before.status, user.full_name, notify_buyer=False)
+    await svc.agents.status_changed(ticket, before.status, turn.display_name, notify_buyer=False)
     await svc.agents.notify_supervisors(ticket)
     return escalated(number, local_time(ticket.resolve_due_at, svc.settings.timezone), language)
 
 
-async def unhappy(update: Update, context: Context, language: str) -> list[Reply] | None:
+async def unhappy(turn: Turn) -> list[Reply] | None:
     """The buyer says they are not satisfied: choices for their decided ticket(s)."""
-    tickets = await services(context).aftercare.reviewable(update.effective_user.id)
+    tickets = await turn.services.aftercare.reviewable(turn.person_id)
     if not tickets:
         return None
     if len(tickets) == 1:
-        return unhappy_choices(tickets[0], language)
-    return [which_ticket(tickets, language)]
+        return unhappy_choices(tickets[0], turn.language)
+    return [which_ticket(tickets, turn.language)]
 
 
-async def choices_for(update: Update, context: Context, number: str, language: str):
-    ticket = await services(context).tickets.get_for_owner(update.effective_user.id, number)
-    return unhappy_choices(ticket, language)
+async def choices_for(turn: Turn, number: str) -> list[Reply]:
+    ticket = await turn.services.tickets.get_for_owner(turn.person_id, number)
+    return unhappy_choices(ticket, turn.language)
 
 
-async def _cannot_review(context: Context, user_id: int, number: str, language: str):
-    svc = services(context)
+async def _cannot_review(turn: Turn, number: str) -> Reply | None:
+    svc, language = turn.services, turn.language
     try:
-        await svc.aftercare.check_review(user_id, number)
+        await svc.aftercare.check_review(turn.person_id, number)
     except NotDecided:
         return Reply(t(language, "rating.not_decided", number=number))
     except ReviewTooLate:

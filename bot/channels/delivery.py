@@ -1,0 +1,69 @@
+"""Buyer delivery: how everything from the agents' side reaches a buyer on their own channel.
+
+The agents' side (answers, requests for more, status changes, decisions with the rating
+buttons, SLA and auto-close notices) calls `BuyerDelivery`; it looks up the buyer's channel
+and hands the message to that channel: a Telegram private chat, or the web chat's outbox.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from bot.views.reply import Reply
+
+if TYPE_CHECKING:
+    from telegram import Message
+
+    from bot.services.people import PeopleService
+
+
+class BuyerChannel(Protocol):
+    """One channel's way of reaching a buyer; each method returns the message id there."""
+
+    async def send(self, person_id: int, reply: Reply) -> int: ...
+
+    async def send_from_group(self, person_id: int, message: Message, caption: str | None) -> int:
+        """A file an agent sent in the group, captioned `caption` (None: its own caption)."""
+        ...
+
+
+class BuyerDelivery:
+    """Routes each message to the channel the buyer writes from."""
+
+    def __init__(self, people: PeopleService, channels: dict[str, BuyerChannel]) -> None:
+        self.people, self.channels = people, channels
+        self._channel_of: dict[int, str] = {}
+
+    def add_channel(self, name: str, channel: BuyerChannel) -> None:
+        self.channels[name] = channel
+
+    async def channel_name(self, person_id: int) -> str:
+        name = self._channel_of.get(person_id)
+        if name is None:
+            name = (await self.people.get_or_create(person_id)).channel
+            self._channel_of[person_id] = name
+        return name
+
+    async def _channel(self, person_id: int) -> BuyerChannel:
+        name = await self.channel_name(person_id)
+        channel = self.channels.get(name)
+        if channel is None:
+            raise ChannelUnavailable(name)
+        return channel
+
+    async def send(self, person_id: int, reply: Reply) -> int:
+        return await (await self._channel(person_id)).send(person_id, reply)
+
+    async def send_all(self, person_id: int, replies: list[Reply]) -> int | None:
+        last = None
+        for reply in replies:
+            last = await self.send(person_id, reply)
+        return last
+
+    async def send_from_group(self, person_id: int, message: Message, caption: str | None) -> int:
+        channel = await self._channel(person_id)
+        return await channel.send_from_group(person_id, message, caption)
+
+
+class ChannelUnavailable(Exception):
+    """The buyer's channel is not running in this process (Telegram without a token)."""

@@ -1,0 +1,169 @@
+"""The buyer's private chat on Telegram: each update becomes an event for the conversation
+core, and its replies become messages. No rule of the conversation lives here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from telegram import Message, Update
+from telegram.error import BadRequest
+from telegram.ext import Job
+
+from bot.channels.telegram.markup import inline_markup
+from bot.context import Context, Services
+from bot.conversation import core
+from bot.conversation.events import Incoming, Kind, MessageRef, Sender
+from bot.conversation.messages import album_count
+from bot.services.intake_draft import Evidence
+from bot.texts import t
+from bot.views.reply import Reply
+from storage.models import AttachmentKind
+
+CHANNEL = "telegram"
+ALBUM_ACK_DELAY = 1.5
+
+
+def services(context: Context) -> Services:
+    return context.bot_data.services
+
+
+def sender_of(update: Update) -> Sender:
+    user = update.effective_user
+    assert user is not None
+    return Sender(user.id, CHANNEL, user.full_name, user.first_name, user.language_code)
+
+
+def _ref(message: Message | None) -> MessageRef | None:
+    return None if message is None else MessageRef(message.chat_id, message.message_id)
+
+
+def event_of(update: Update, kind: Kind, **fields) -> Incoming:
+    message = update.effective_message
+    reply = message.reply_to_message if message is not None else None
+    return Incoming(sender_of(update), kind, source=_ref(message), reply_to=_ref(reply), **fields)
+
+
+async def send(context: Context, chat_id: int, replies: Iterable[Reply]) -> None:
+    """Sends the replies in order (HTML, no link previews: the application's defaults)."""
+    for reply in replies:
+        await context.bot.send_message(
+            chat_id, reply.text, reply_markup=inline_markup(reply.markup)
+        )
+
+
+async def _run(update: Update, context: Context, event: Incoming) -> None:
+    outcome = await core.handle(
+        services(context), event, after_album=_album_scheduler(context, update)
+    )
+    await send(context, update.effective_chat.id, outcome.replies)
+
+
+async def on_text(update: Update, context: Context) -> None:
+    """A text: the answer to the current question, a question, or a new complaint."""
+    message = update.effective_message
+    await _run(update, context, event_of(update, Kind.TEXT, text=message.text or ""))
+
+
+async def on_command(update: Update, context: Context) -> None:
+    """/start, /help, /lang, /cancel, /status, /mytickets, or one the bot does not know."""
+    text = update.effective_message.text or ""
+    name = text.split()[0].lstrip("/").split("@")[0].lower() if text.strip() else ""
+    args = tuple(context.args or ())
+    await _run(update, context, event_of(update, Kind.COMMAND, command=name, args=args))
+
+
+async def on_media(update: Update, context: Context) -> None:
+    """A photo, video or file: evidence, or something for one of the buyer's tickets."""
+    message = update.effective_message
+    item = evidence_of(message)
+    if item is None:
+        return
+    event = event_of(update, Kind.FILE, text=message.caption or None, file=item)
+    await _run(update, context, event)
+
+
+async def on_unsupported(update: Update, context: Context) -> None:
+    """Stickers, voice, locations, contacts, polls: says what the bot can take instead."""
+    message = update.effective_message
+    empty = message is not None and message.text is not None  # a text, but with nothing in it
+    await _run(update, context, event_of(update, Kind.EMPTY if empty else Kind.UNSUPPORTED))
+
+
+async def on_edited(update: Update, context: Context) -> None:
+    """An edited message changes nothing already received; says so."""
+    await _run(update, context, event_of(update, Kind.EDITED))
+
+
+async def on_button(update: Update, context: Context) -> None:
+    """A pressed button; one pressed outside the buyer's own chat acts nowhere."""
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    if query.message is None or query.message.chat.id != update.effective_user.id:
+        # A buyer's buttons act only in their own private chat; the answer would go elsewhere.
+        language = await core.language_of(services(context), sender_of(update))
+        await query.answer(t(language, "common.not_your_button"), show_alert=True)
+        return
+    event = Incoming(sender_of(update), Kind.BUTTON, data=query.data)
+    outcome = await core.handle(services(context), event)
+    if outcome.notice is not None:
+        await query.answer(outcome.notice, show_alert=True)
+        return
+    await query.answer()
+    if outcome.remove_buttons:
+        await _remove_buttons(update)
+    await send(context, update.effective_chat.id, outcome.replies)
+
+
+async def _remove_buttons(update: Update) -> None:
+    """Takes the buttons off the answered question, so it cannot be answered twice."""
+    try:
+        await update.callback_query.edit_message_reply_markup(None)
+    except BadRequest:
+        pass  # already without buttons, or too old to edit: nothing to undo
+
+
+def evidence_of(message: Message) -> Evidence | None:
+    """The photo, video or document in the message as evidence, or None."""
+    if message.photo:
+        media, kind, mime, name = message.photo[-1], AttachmentKind.PHOTO, "image/jpeg", None
+    elif message.video:
+        video = message.video
+        media, kind, mime, name = video, AttachmentKind.VIDEO, video.mime_type, video.file_name
+    elif message.document:
+        doc = message.document
+        media, kind, mime, name = doc, AttachmentKind.DOCUMENT, doc.mime_type, doc.file_name
+    else:
+        return None
+    return Evidence(
+        kind=kind,
+        file_id=media.file_id,
+        file_unique_id=media.file_unique_id,
+        file_size=media.file_size,
+        mime_type=mime,
+        file_name=name,
+        caption=message.caption or None,
+        media_group_id=message.media_group_id,
+    )
+
+
+def _album_scheduler(context: Context, update: Update):
+    """One count for an album instead of one per picture, sent when the album has arrived."""
+    if context.job_queue is None or update.effective_chat is None:
+        return None
+    chat_id = update.effective_chat.id
+
+    def schedule(group: str, language: str) -> None:
+        name = f"album:{chat_id}:{group}"
+        for job in context.job_queue.get_jobs_by_name(name):
+            job.schedule_removal()
+        context.job_queue.run_once(
+            album_ack, ALBUM_ACK_DELAY, chat_id=chat_id, name=name, data=language
+        )
+
+    return schedule
+
+
+async def album_ack(context: Context) -> None:
+    """Tells the buyer how many files have arrived after an album."""
+    job: Job = context.job
+    await send(context, job.chat_id, await album_count(services(context), job.chat_id, job.data))

@@ -1,0 +1,133 @@
+"""The web chat's conversation side: frames from the page become events for the core, and
+every message for a web visitor (the core's replies, the agents' side through buyer
+delivery) is stored in the visitor's outbox and pushed to each of their open pages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from starlette.websockets import WebSocket
+
+from bot.channels.web.outbox import WebOutbox
+from bot.channels.web.render import payload_of
+from bot.channels.web.visitors import CHANNEL, VisitorService
+from bot.conversation import core
+from bot.conversation.events import Incoming, Kind, MessageRef, Sender
+from bot.conversation.messages import album_count
+from bot.views.reply import Reply
+
+if TYPE_CHECKING:
+    from telegram import Bot, Message
+
+    from bot.context import Services
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT_CHARS = 4000  # as much as Telegram takes in one message
+
+
+class WebChat:
+    """Implements the web channel for buyer delivery, and runs the visitors' turns."""
+
+    def __init__(self, services: Services, bot: Bot | None = None) -> None:
+        self.services, self.bot = services, bot
+        self.visitors = VisitorService(services.sessions, services.clock)
+        self.outbox = WebOutbox(services.sessions, services.clock)
+        self._pages: dict[int, set[WebSocket]] = defaultdict(set)
+        self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._albums: dict[int, set[str]] = defaultdict(set)
+
+    # ------------------------------------------------------------- buyer delivery (channel)
+
+    async def send(self, person_id: int, reply: Reply) -> int:
+        return await self.post(person_id, payload_of(reply))
+
+    async def send_from_group(self, person_id: int, message: Message, caption: str | None) -> int:
+        """An agent's file: fetched from Telegram once and kept, then shown like any message."""
+        media = message.photo[-1] if message.photo else (message.video or message.document)
+        kind = "photo" if message.photo else ("video" if message.video else "document")
+        name = getattr(media, "file_name", None)
+        mime = "image/jpeg" if message.photo else getattr(media, "mime_type", None)
+        file = await media.get_file()
+        stored = self.services.web_files.put(bytes(await file.download_as_bytearray()))
+        html = caption if caption is not None else (message.caption_html or "")
+        payload = payload_of(Reply(html))
+        payload["file"] = {"digest": stored.digest, "kind": kind, "name": name, "mime": mime}
+        return await self.post(person_id, payload)
+
+    async def post(self, person_id: int, payload: dict[str, Any]) -> int:
+        """Stores the message in the visitor's outbox and shows it on their open pages."""
+        seq = await self.outbox.append(person_id, payload)
+        await self.push(person_id, {"t": "msg", "seq": seq, **payload, "unread": False})
+        return seq
+
+    async def push(self, person_id: int, frame: dict[str, Any]) -> None:
+        for page in list(self._pages.get(person_id, ())):
+            try:
+                await page.send_json(frame)
+            except Exception:  # the page went away mid-send; it replays on reconnect
+                self._pages[person_id].discard(page)
+
+    # ------------------------------------------------------------- pages
+
+    async def attach(self, person_id: int, page: WebSocket, after: int) -> None:
+        """A page opened (or reopened): everything after `after`, then live messages."""
+        for stored in await self.outbox.since(person_id, after):
+            frame = {"t": "msg", "seq": stored.seq, **stored.payload, "unread": stored.unread}
+            await page.send_json(frame)
+        self._pages[person_id].add(page)
+
+    def detach(self, person_id: int, page: WebSocket) -> None:
+        pages = self._pages.get(person_id)
+        if pages is not None:
+            pages.discard(page)
+            if not pages:
+                del self._pages[person_id]
+
+    # ------------------------------------------------------------- the visitor's turns
+
+    async def take(
+        self,
+        person_id: int,
+        client_id: str,
+        kind: Kind,
+        *,
+        shown: dict[str, Any] | None = None,
+        button_seq: int | None = None,
+        **fields: Any,
+    ) -> bool:
+        """Handles one thing the visitor sent, once even if the page sends it again; returns
+        False for a repeat. `shown` is what the conversation shows of the visitor's message."""
+        async with self._locks[person_id]:
+            received = await self.outbox.receive(person_id, client_id)
+            if not received.first_time:
+                return False
+            if shown is not None and received.new:
+                await self.post(person_id, {"from": "me", **shown})
+            source = MessageRef(person_id, received.message_id)
+            event = Incoming(Sender(person_id, CHANNEL), kind, source=source, **fields)
+            albums = self._albums[person_id]
+            outcome = await core.handle(
+                self.services, event, after_album=lambda group, lang: albums.add(f"{group}\n{lang}")
+            )
+            if outcome.notice is not None:
+                await self.push(person_id, {"t": "notice", "text": outcome.notice})
+            if outcome.remove_buttons and button_seq is not None:
+                await self.push(person_id, {"t": "off", "seq": button_seq})
+            for reply in outcome.replies:
+                await self.send(person_id, reply)
+            await self.outbox.handled(received.message_id)
+            return True
+
+    async def album_done(self, person_id: int, group: str) -> None:
+        """The last file of an upload batch is in: one count for the whole batch."""
+        async with self._locks[person_id]:
+            due = [k for k in self._albums.get(person_id, set()) if k.startswith(f"{group}\n")]
+            for key in due:
+                self._albums[person_id].discard(key)
+                language = key.split("\n", 1)[1]
+                for reply in await album_count(self.services, person_id, language):
+                    await self.send(person_id, reply)
