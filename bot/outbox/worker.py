@@ -27,6 +27,9 @@ IDLE_POLL = 5.0  # seconds between looks when another process may have queued so
 SHARED_POLL = 0.5
 
 
+STOP_GRACE = 3.0  # seconds an item being sent may take to finish when the bot stops
+
+
 class OutboxWorker:
     """Started with `start()`, stopped with `stop()`; `wake()` when something was queued."""
 
@@ -44,30 +47,41 @@ class OutboxWorker:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._idle = asyncio.Event()
+        self._stopping = False
 
     def start(self) -> None:
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.create_task(self._run(), name=f"outbox {self._lane}")
 
     def wake(self) -> None:
         self._idle.clear()
         self._wakeup.set()
 
-    async def stop(self) -> None:
-        """Stops at once; an item being sent stays queued and goes after the next start."""
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Lets the item being sent finish (at most `grace` s, so a group that holds its
+        answer never holds the stop), then stops; an unfinished item goes after the next
+        start. Cancelling only after the grace keeps database connections from being cut
+        in the middle of a transaction."""
         task, self._task = self._task, None
-        if task is not None:
+        if task is None:
+            return
+        self._stopping = True
+        self._wakeup.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), grace)
+        except TimeoutError:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
     async def _run(self) -> None:
         poll = SHARED_POLL if self._locks.shared else IDLE_POLL
-        while True:
+        while not self._stopping:
             try:
                 async with self._locks.try_hold(job_lock(f"outbox:{self._lane}")) as held:
                     if held:
                         await self._send_while_held(poll)
-                await asyncio.sleep(poll)  # another process sends; look again later
+                await self._sleep(poll)  # another process sends; look again later
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -75,7 +89,7 @@ class OutboxWorker:
                 await asyncio.sleep(poll)
 
     async def _send_while_held(self, poll: float) -> None:
-        while True:
+        while not self._stopping:
             self._wakeup.clear()
             item = await self._store.head(self._lane)
             if item is None:
@@ -83,6 +97,8 @@ class OutboxWorker:
                 await self._sleep(poll)
                 continue
             wait = _seconds_until(item, self._clock)
+            if self._stopping:
+                return
             if wait > 0:
                 await self._sleep(wait)
                 continue

@@ -16,6 +16,7 @@ async def _second_ticket(desk: Desk, owner: int | None = None):
         owner or desk.buyer.id, category="delivery", description="快递一直没到", platform="jd"
     )
     await svc.agents.ticket_filed(ticket)
+    await desk.world.settle()  # the outbox posts its topic and card
     return await svc.tickets.get(ticket.number)
 
 

@@ -141,7 +141,7 @@ async def test_a_locked_database_holds_the_update_until_it_is_free(
         answered = await fake.wait_for_sent(buyer, before + 1, timeout=30)
         assert "哪个平台" in answered[-1].content
         await bot_process.stop()
-    assert "Could not store 1 updates (OperationalError)" in bot_process.log()
+    assert "Could not store 1 updates (OperationalError)" in bot_process.log_file.read_text()
 
 
 async def test_webhook_mode_with_a_kill_loses_nothing(

@@ -19,6 +19,8 @@ class Group:
         return self.web.fake
 
     async def ticket(self, owner_id: int):
+        """The buyer's ticket once the outbox has posted what it queued for the group."""
+        await self.web.settle(quiet=0.1)
         return (await self.web.services.tickets.list_for_owner(owner_id))[0]
 
     async def thread(self, owner_id: int) -> list[Msg]:
