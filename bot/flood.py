@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import OrderedDict
 
-from aiolimiter import AsyncLimiter
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
+from bot.channels.web.limits import Buckets
 from bot.context import Context
 from bot.texts import normalise_language, t
 
 log = logging.getLogger(__name__)
-
-MAX_TRACKED = 50_000
 
 
 class FloodGuard:
@@ -28,18 +25,11 @@ class FloodGuard:
 
     def __init__(self, burst: int = 20, period: float = 10.0) -> None:
         self.burst, self.period = burst, period
-        self._buckets: OrderedDict[int, AsyncLimiter] = OrderedDict()
+        self._buckets = Buckets(burst, period)
         self._warned: dict[int, float] = {}
 
     async def allow(self, user_id: int) -> bool:
-        bucket = self._buckets.pop(user_id, None) or AsyncLimiter(self.burst, self.period)
-        self._buckets[user_id] = bucket  # most recently seen last
-        if len(self._buckets) > MAX_TRACKED:
-            self._buckets.popitem(last=False)
-        if not bucket.has_capacity():
-            return False
-        await bucket.acquire()  # returns at once: capacity was just checked
-        return True
+        return await self._buckets.allow(user_id)
 
     def should_warn(self, user_id: int) -> bool:
         """True once per period while the buyer keeps flooding."""
