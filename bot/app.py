@@ -53,6 +53,7 @@ from bot.services.followups import FollowUpService
 from bot.services.groups import AgentGroupService
 from bot.services.intake import IntakeService
 from bot.services.merge import MergeService
+from bot.services.message_versions import MessageVersions
 from bot.services.people import PeopleService
 from bot.services.prompts import PromptService
 from bot.services.sla import SlaHours
@@ -73,11 +74,12 @@ AUTO_CLOSE_CHECK = timedelta(minutes=10)
 PRIVATE = filters.ChatType.PRIVATE
 BUYER_COMMANDS = tuple(COMMANDS)
 GROUPS = filters.ChatType.GROUPS
-UNSUPPORTED = (
-    filters.Sticker.ALL | filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE | filters.LOCATION
-    | filters.VENUE | filters.CONTACT | filters.POLL | filters.Dice.ALL | filters.ANIMATION
-    | filters.GAME | filters.STORY
+MEDIA = (
+    filters.PHOTO | filters.VIDEO | filters.Document.ALL | filters.VOICE | filters.AUDIO
+    | filters.VIDEO_NOTE | filters.ANIMATION
 )  # fmt: skip
+SHARED = filters.Sticker.ALL | filters.LOCATION | filters.VENUE | filters.CONTACT
+UNSUPPORTED = filters.POLL | filters.Dice.ALL | filters.GAME | filters.STORY
 
 
 def build_application(
@@ -137,8 +139,8 @@ def _register_handlers(application: Application, settings: Settings) -> None:
     application.add_handler(
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, buyer.on_text)
     )
-    media = filters.PHOTO | filters.VIDEO | filters.Document.ALL
-    application.add_handler(MessageHandler(PRIVATE & media, buyer.on_media))
+    application.add_handler(MessageHandler(PRIVATE & MEDIA, buyer.on_media))
+    application.add_handler(MessageHandler(PRIVATE & SHARED, buyer.on_shared))
     application.add_handler(MessageHandler(PRIVATE & UNSUPPORTED, buyer.on_unsupported))
     for name in (*agent_commands.AGENT_COMMANDS, *agent_moderation.COMMANDS):
         application.add_handler(CommandHandler(name, agent_commands.from_outside, filters=PRIVATE))
@@ -155,6 +157,12 @@ def _register_handlers(application: Application, settings: Settings) -> None:
     for name, callback in (agent_commands.COMMANDS | agent_moderation.COMMANDS).items():
         application.add_handler(CommandHandler(name, callback, filters=GROUPS))
     application.add_handler(CommandHandler("stats", agent_stats.stats))
+    application.add_handler(
+        MessageHandler(
+            GROUPS & filters.UpdateType.EDITED_MESSAGE & ~filters.COMMAND,
+            agent_messages.on_group_edit,
+        )
+    )
     group_command = GROUPS & filters.COMMAND & filters.UpdateType.MESSAGE
     application.add_handler(MessageHandler(group_command, agent_commands.unknown))
     application.add_handler(
@@ -224,6 +232,7 @@ def build_services(settings: Settings, clock: Clock, bot: Bot | None) -> Service
         stats=StatsService(sessions, clock, settings.timezone),
         corrections=CorrectionService(sessions, clock),
         merges=MergeService(sessions, clock=clock),
+        versions=MessageVersions(sessions, clock),
         bans=BanService(sessions, clock=clock),
         assignment=assignment,
         locks=locks,

@@ -25,6 +25,7 @@ from bot.services.followups import FollowUpService
 from bot.services.groups import AgentGroupService
 from bot.services.intake import IntakeService
 from bot.services.merge import MergeService
+from bot.services.message_versions import MessageVersions
 from bot.services.people import PeopleService
 from bot.services.prompts import PromptService
 from bot.services.report import ReportService
@@ -63,6 +64,7 @@ class Services:
     outbox_worker: OutboxWorker
     corrections: CorrectionService
     merges: MergeService
+    versions: MessageVersions
     bans: BanService
     assignment: AssignmentService
     evidence: EvidenceService

@@ -59,6 +59,10 @@ class AttachmentKind(StrEnum):
     PHOTO = "photo"
     DOCUMENT = "document"
     VIDEO = "video"
+    VOICE = "voice"
+    AUDIO = "audio"
+    VIDEO_NOTE = "video_note"
+    ANIMATION = "animation"
 
 
 class EvidenceState(StrEnum):
@@ -238,6 +242,17 @@ class TicketMessage(Base):
     buyer_message_id: Mapped[int | None] = mapped_column(BigInteger)
     group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     group_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class TicketMessageVersion(Base):
+    """One text a conversation message had: the first as sent, then each edit, for the audit."""
+
+    __tablename__ = "ticket_message_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_message_id: Mapped[int] = mapped_column(ForeignKey("ticket_messages.id"), index=True)
+    text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
 
 
 class Attachment(Base):

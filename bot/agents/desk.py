@@ -16,14 +16,16 @@ from typing import TYPE_CHECKING
 
 from telegram import Bot, InputFile, Message
 from telegram.constants import MessageLimit
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.agents.posting import NOTE, REFRESH, RELAY, STORED_PREFIX, TICKET, CardWriter
-from bot.agents.sending import chunks, where_in_group
+from bot.agents import receipts
+from bot.agents.posting import EDIT, NOTE, REFRESH, RELAY, STORED_PREFIX, TICKET, CardWriter
+from bot.agents.sending import chunks, takes_caption, where_in_group
 from bot.channels.delivery import BuyerDelivery, ChannelUnavailable
 from bot.outbox.store import OutboxStore
 from bot.services.followups import Pending
 from bot.services.groups import AgentGroupService
+from bot.services.message_versions import Edited
 from bot.services.people import PeopleService
 from bot.services.records import GroupRecord, TicketRecord
 from bot.services.tickets import TicketService
@@ -127,6 +129,43 @@ class AgentDesk:
             )
         self._wake()
 
+    async def buyer_edited(self, ticket: TicketRecord, edited: Edited, *, caption: bool) -> None:
+        """Queues the edit of the topic's copy, after the relay of the message itself."""
+        if ticket.group_chat_id is None and await self.groups.active() is None:
+            return
+        payload = {"number": ticket.number, "row": edited.message.id,
+                   "text": edited.message.text, "caption": caption}  # fmt: skip
+        await self._queue(EDIT, payload)
+
+    async def agent_edited(self, ticket: TicketRecord, edited: Edited, message: Message) -> None:
+        """An agent edited an answer the buyer has: the buyer's copy shows the new text,
+        marked as edited; when Telegram refuses (too old, deleted) the topic is told."""
+        buyer_message = edited.message.buyer_message_id
+        if buyer_message is None:
+            return
+        language = await self._buyer_language(ticket)
+        mark = t(language, "kinds.edited_mark")
+        text = escape(edited.message.text or "")
+        if message.text is not None:
+            body = t(language, "notify.agent_reply", number=ticket.number, text=text)
+            caption = False
+        else:
+            head = t(language, "notify.agent_reply_file", number=ticket.number)
+            body, caption = head + (f"\n{text}" if text else ""), True
+        body = f"{body}\n<i>{mark}</i>"
+        limit = MessageLimit.CAPTION_LENGTH if caption else MessageLimit.MAX_TEXT_LENGTH
+        try:
+            if shown_length(body) > limit:
+                raise BadRequest("message is too long")
+            await self.buyers.edit(ticket.owner_id, buyer_message, Reply(body), caption=caption)
+        except (TelegramError, ChannelUnavailable) as error:
+            if "not modified" in str(error):
+                return
+            log.info("The buyer's copy of an answer of %s was not edited: %s", ticket.number, error)
+            await self.post_in_ticket(ticket, t(self.language, "kinds.agent_edit_failed"))
+            return
+        await self.reached_buyer(message)
+
     async def relay_to_buyer(self, ticket: TicketRecord, message: Message, agent_id: int) -> bool:
         """Sends an agent's message (text or file) to the buyer as the support team's answer."""
         language = await self._buyer_language(ticket)
@@ -150,7 +189,12 @@ class AgentDesk:
             await self.report_undelivered(ticket, error)
             return False
         await self.tickets.place_message(row.id, buyer=(ticket.owner_id, sent))
+        await self.reached_buyer(message)
         return True
+
+    async def reached_buyer(self, message: Message) -> None:
+        """The receipt on the agent's message: it is in the buyer's hands."""
+        await receipts.mark(self.bot, message.chat_id, message.message_id, receipts.REACHED_BUYER)
 
     async def _send_headed_to_buyer(self, person_id: int, head: str, body: str, rest: str) -> int:
         """As `_send_headed`, on the buyer's own channel; returns the message id there."""
@@ -163,7 +207,7 @@ class AgentDesk:
         """As `_copy_headed`, on the buyer's own channel; returns the message id there."""
         caption = message.caption
         full: str | None = head + (f"\n{escape(caption)}" if caption else "")
-        if shown_length(full) > MessageLimit.CAPTION_LENGTH:
+        if not takes_caption(message) or shown_length(full) > MessageLimit.CAPTION_LENGTH:
             await self.buyers.send(person_id, Reply(head))
             full = None  # without a new caption, the file keeps its own
         return await self.buyers.send_from_group(person_id, message, full)

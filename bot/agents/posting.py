@@ -13,12 +13,15 @@ from telegram import Bot, InputFile, Message
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest
 
+from bot.agents import receipts
 from bot.agents.card import CardFacts, card_keyboard, card_text, is_shortened, topic_name
 from bot.agents.sending import (
+    NO_CAPTION,
     albums,
     chunks,
     copy_headed,
     input_media,
+    send_file,
     send_headed,
     where_in_group,
 )
@@ -33,7 +36,7 @@ from bot.texts import t
 from bot.views.aftercare import rating_text
 from bot.views.evidence import evidence_note
 from bot.views.reply import shown_length
-from storage.models import AttachmentKind, AuthorKind
+from storage.models import AuthorKind
 
 if TYPE_CHECKING:
     from bot.channels.web.files import WebFiles
@@ -43,7 +46,7 @@ log = logging.getLogger(__name__)
 STORED_PREFIX = "web:"  # files the web chat received are kept by the service, not Telegram
 
 # What the outbox carries for the group, by kind.
-TICKET, REFRESH, NOTE, RELAY = "ticket", "refresh", "note", "relay"
+TICKET, REFRESH, NOTE, RELAY, EDIT = "ticket", "refresh", "note", "relay", "edit"
 CARD_COMMENT_CHARS = 300  # the card shows the comment's beginning; the topic has it whole
 
 
@@ -112,6 +115,8 @@ class GroupPoster:
         elif kind == RELAY:
             items = [(row, Pending.from_json(p)) for row, p in payload["items"]]
             await self.relay_from_buyer(ticket, items)
+        elif kind == EDIT:
+            await self.edit_relayed(ticket, payload["row"], payload["text"], payload["caption"])
         else:
             log.error("Unknown outbox item %s for %s", kind, ticket.number)
 
@@ -166,9 +171,7 @@ class GroupPoster:
             return
         parts = [text] if shown_length(text) <= MessageLimit.MAX_TEXT_LENGTH else chunks(text)
         for part in parts:
-            sent = await self.bot.send_message(
-                ticket.group_chat_id, part, **where_in_group(ticket)
-            )
+            sent = await self.bot.send_message(ticket.group_chat_id, part, **where_in_group(ticket))
         if row is not None:
             await self.tickets.place_message(row, group=(sent.chat_id, sent.message_id))
 
@@ -180,11 +183,18 @@ class GroupPoster:
             return  # no card in the group; the messages are in the ticket's record
         header = t(self.language, "agent.buyer_says")
         where = where_in_group(ticket)
+        on_telegram = await self.cards.channel(ticket) == "telegram"
         for row_id, pending in items:
             if pending.evidence is not None and (pending.evidence.file_id or "").startswith(
                 STORED_PREFIX
             ):
                 sent = await self._send_stored(ticket.group_chat_id, header, pending, **where)
+            elif pending.shared is not None or _without_caption(pending):
+                # A sticker, a place, a contact, a video note: shown as Telegram shows it,
+                # under the header (none of them takes a caption).
+                await self.bot.send_message(ticket.group_chat_id, header, **where)
+                source = (pending.chat_id, pending.message_id)
+                sent = await self.bot.copy_message(ticket.group_chat_id, *source, **where)
             elif pending.evidence is not None:
                 source = (pending.chat_id, pending.message_id)
                 sent = await copy_headed(
@@ -196,6 +206,36 @@ class GroupPoster:
                     self.bot, ticket.group_chat_id, header, f"{header}\n{text}", text, **where
                 )
             await self.tickets.place_message(row_id, group=(ticket.group_chat_id, sent.message_id))
+            if on_telegram:
+                await receipts.mark(
+                    self.bot, pending.chat_id, pending.message_id, receipts.SEEN_BY_AGENTS
+                )
+
+    async def edit_relayed(self, ticket: TicketRecord, row: int, text: str | None,
+                           caption: bool) -> None:  # fmt: skip
+        """The buyer edited a relayed message: its copy in the topic shows the new text,
+        marked as edited; a copy Telegram no longer lets the bot edit gets a new message."""
+        relayed = await self.tickets.message(row)
+        if relayed.group_chat_id is None or relayed.group_message_id is None:
+            return  # never shown in the group (no group then): the record has the new text
+        mark = t(self.language, "kinds.edited_mark")
+        header = f"{t(self.language, 'agent.buyer_says')} {mark}"
+        body = f"{header}\n{escape(text or '')}" if text else header
+        where = {"chat_id": relayed.group_chat_id, "message_id": relayed.group_message_id}
+        limit = MessageLimit.CAPTION_LENGTH if caption else MessageLimit.MAX_TEXT_LENGTH
+        try:
+            if shown_length(body) > limit:
+                raise BadRequest("message is too long")
+            if caption:
+                await self.bot.edit_message_caption(caption=body, **where)
+            else:
+                await self.bot.edit_message_text(body, **where)
+        except BadRequest as error:
+            if "not modified" in str(error):
+                return
+            log.info("The topic's copy of a buyer's message was not edited: %s", error)
+            line = t(self.language, "kinds.buyer_edited_line")
+            await self.note(ticket, f"{line}\n{escape(text or '')}")
 
     async def _send_stored(self, chat_id: int, header: str, pending: Pending, **where) -> Message:
         """A file the buyer uploaded in the web chat (kept by the service), captioned."""
@@ -204,12 +244,9 @@ class GroupPoster:
         if shown_length(full) > MessageLimit.CAPTION_LENGTH:
             await self.bot.send_message(chat_id, header, **where)
             full = escape(pending.text or "")[: MessageLimit.CAPTION_LENGTH] or None
-        send = {
-            AttachmentKind.PHOTO: self.bot.send_photo,
-            AttachmentKind.VIDEO: self.bot.send_video,
-            AttachmentKind.DOCUMENT: self.bot.send_document,
-        }[item.kind]
-        return await send(chat_id, self.media(item.file_id), caption=full, **where)
+        return await send_file(
+            self.bot, item.kind, chat_id, self.media(item.file_id), full, **where
+        )
 
     async def _post_whole_description(self, ticket: TicketRecord) -> None:
         """A description longer than the card shows follows it whole, in as many messages
@@ -242,13 +279,13 @@ class GroupPoster:
         where = where_in_group(ticket)
         if len(batch) == 1:
             item = batch[0]
-            send = {
-                AttachmentKind.PHOTO: self.bot.send_photo,
-                AttachmentKind.VIDEO: self.bot.send_video,
-                AttachmentKind.DOCUMENT: self.bot.send_document,
-            }[item.kind]
             caption = escape(item.caption) if item.caption else None
             media = self.media(item.file_id)
-            return [await send(ticket.group_chat_id, media, caption=caption, **where)]
+            return [await send_file(self.bot, item.kind, ticket.group_chat_id, media, caption,
+                                    **where)]  # fmt: skip
         media = [input_media(item, self.media(item.file_id)) for item in batch]
         return await self.bot.send_media_group(ticket.group_chat_id, media, **where)
+
+
+def _without_caption(pending: Pending) -> bool:
+    return pending.evidence is not None and pending.evidence.kind in NO_CAPTION

@@ -26,6 +26,10 @@ class BuyerChannel(Protocol):
         """A file an agent sent in the group, captioned `caption` (None: its own caption)."""
         ...
 
+    async def edit(self, person_id: int, message_id: int, reply: Reply, *, caption: bool) -> None:
+        """Shows `reply` instead of the text (or caption) of a message sent before."""
+        ...
+
 
 class BuyerDelivery:
     """Routes each message to the channel the buyer writes from."""
@@ -63,6 +67,10 @@ class BuyerDelivery:
     async def send_from_group(self, person_id: int, message: Message, caption: str | None) -> int:
         channel = await self._channel(person_id)
         return await channel.send_from_group(person_id, message, caption)
+
+    async def edit(self, person_id: int, message_id: int, reply: Reply, *, caption: bool) -> None:
+        channel = await self._channel(person_id)
+        await channel.edit(person_id, message_id, reply, caption=caption)
 
 
 class ChannelUnavailable(Exception):

@@ -13,8 +13,9 @@ class Kind(StrEnum):
     BUTTON = "button"
     FILE = "file"
     COMMAND = "command"
-    EDITED = "edited"  # an edited message: changes nothing already received
-    UNSUPPORTED = "unsupported"  # a sticker, a voice note, a location: not something we take
+    EDITED = "edited"  # an edited message: passed on where it was relayed
+    SHARED = "shared"  # a sticker, a location, a contact: for an open ticket's agents
+    UNSUPPORTED = "unsupported"  # a poll, a dice, a game: not something we take
     EMPTY = "empty"  # a text with nothing in it
 
 

@@ -8,23 +8,26 @@ from pathlib import PurePosixPath
 
 from bot.conversation import aftercare, commands
 from bot.conversation.commands import main_menu, status_reply
+from bot.conversation.events import Kind
 from bot.conversation.relay import deliver_followup
 from bot.conversation.turn import Turn
 from bot.faq import response_text
 from bot.nlu import NluResult
 from bot.services.cancelling import asks_to_cancel
 from bot.services.followups import AddedToTicket, AskWhichTicket, Pending
-from bot.services.intake_draft import Evidence, Step
+from bot.services.intake_draft import MAX_EVIDENCE_BYTES, Evidence, Step
 from bot.texts import t
 from bot.views.followups import render_which_ticket
 from bot.views.intake import render_evidence_count, render_evidence_refusal, render_prompt
 from bot.views.reply import Reply
+from storage.models import AttachmentKind
 
 SMALL_TALK = {"greet": "utter_greet", "goodbye": "utter_goodbye", "thank": "utter_thank",
               "help": "utter_help"}  # fmt: skip
 NOTHING_TO_DO = {"cancel", "affirm", "deny"}
 TICKET_NUMBER = re.compile(r"\bTS-\d{8}-\d{4,}\b", re.IGNORECASE)
 RASA_SENDER_PREFIX = {"telegram": "tg"}
+SPOKEN = (AttachmentKind.VOICE, AttachmentKind.VIDEO_NOTE)
 
 
 async def on_text(turn: Turn) -> list[Reply]:
@@ -138,6 +141,7 @@ def pending_of(turn: Turn) -> Pending:
         message_id=source.message_id,
         text=turn.event.text or None,
         evidence=turn.event.file,
+        shared=turn.event.data if turn.event.kind is Kind.SHARED else None,
     )
 
 
@@ -148,6 +152,8 @@ async def on_file(turn: Turn) -> list[Reply]:
     prompt = await svc.intake.current(turn.person_id)
     if prompt is None or prompt.step in (Step.ROUTE, Step.COMMENT, Step.REVIEW):
         return await free_file(turn)
+    if prompt.step is Step.DESCRIBE and item.kind in SPOKEN:
+        return await spoken_description(turn)
     if prompt.step is not Step.EVIDENCE:
         return [Reply(t(language, "intake.send_text_please")), *render_prompt(prompt, language)]
     result = await svc.intake.add_evidence(turn.person_id, item)
@@ -169,10 +175,45 @@ async def free_file(turn: Turn) -> list[Reply]:
     """A file outside the evidence step belongs to a ticket; the buyer may have to say which."""
     routed = await route(turn)
     if isinstance(routed, AddedToTicket):
+        return [await deliver_followup(turn, routed), *too_big_line(turn)]
+    if isinstance(routed, AskWhichTicket):
+        return render_which_ticket(routed, turn.language)
+    if turn.event.file is not None and turn.event.file.kind in SPOKEN:
+        await turn.services.intake.begin(turn.person_id)  # a complaint told out loud
+        return await spoken_description(turn)
+    return [Reply(t(turn.language, "common.nothing_in_progress"), main_menu(turn.language))]
+
+
+async def spoken_description(turn: Turn) -> list[Reply]:
+    """A voice message instead of the description: kept with the complaint, and the buyer
+    is asked for a sentence in writing (the bot does not transcribe speech)."""
+    result = await turn.services.intake.add_evidence(turn.person_id, turn.event.file)
+    if result.refused is not None:
+        label = type_label(turn.event.file, turn.language)
+        return [render_evidence_refusal(result.refused, label, turn.language)]
+    return [Reply(t(turn.language, "kinds.spoken_kept"))]
+
+
+def too_big_line(turn: Turn) -> list[Reply]:
+    """A file over the Bot API's 20 MB download limit reaches the agents but is not kept."""
+    item = turn.event.file
+    if item is None or item.file_size is None or item.file_size <= MAX_EVIDENCE_BYTES:
+        return []
+    return [Reply(t(turn.language, "kinds.too_big_relayed", max_mb=MAX_EVIDENCE_BYTES >> 20))]
+
+
+async def on_shared(turn: Turn) -> list[Reply]:
+    """A sticker, location or contact goes to the buyer's open ticket; with none (or in the
+    middle of a complaint) the bot says what it can take."""
+    prompt = await turn.services.intake.current(turn.person_id)
+    if prompt is not None and prompt.step not in (Step.ROUTE, Step.COMMENT, Step.REVIEW):
+        return on_unsupported(turn)
+    routed = await route(turn)
+    if isinstance(routed, AddedToTicket):
         return [await deliver_followup(turn, routed)]
     if isinstance(routed, AskWhichTicket):
         return render_which_ticket(routed, turn.language)
-    return [Reply(t(turn.language, "common.nothing_in_progress"), main_menu(turn.language))]
+    return on_unsupported(turn)
 
 
 async def album_count(services, person_id: int, language: str) -> list[Reply]:
@@ -184,14 +225,9 @@ async def album_count(services, person_id: int, language: str) -> list[Reply]:
 
 
 def on_unsupported(turn: Turn) -> list[Reply]:
-    """Stickers, voice, locations, contacts, polls: says what the bot can take instead."""
+    """Polls, dice, games (and what only an open ticket takes): what the bot can take."""
     return [Reply(t(turn.language, "common.unsupported_message"))]
 
 
 def on_empty(turn: Turn) -> list[Reply]:
     return [Reply(t(turn.language, "common.empty_text"))]
-
-
-def on_edited(turn: Turn) -> list[Reply]:
-    """An edited message changes nothing already received; says so."""
-    return [Reply(t(turn.language, "common.edited_message"))]

@@ -354,6 +354,11 @@ class TicketService:
             if buyer is not None:
                 message.buyer_chat_id, message.buyer_message_id = buyer
 
+    async def message(self, message_id: int) -> MessageRecord:
+        """One conversation message by its id."""
+        async with transaction(self._sessions, read_only=True) as session:
+            return MessageRecord.of(await session.get_one(TicketMessage, message_id))
+
     async def find_message(self, chat_id: int, message_id: int) -> MessageRecord | None:
         """The conversation message that is (chat_id, message_id) on either side."""
         async with transaction(self._sessions, read_only=True) as session:

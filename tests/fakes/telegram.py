@@ -40,6 +40,7 @@ from tests.fakes.telegram_state import (
     make_png,
 )
 from tests.fakes.telegram_updates import PeopleActions
+from tests.fakes.telegram_more_kinds import MoreKindActions
 from tests.fakes.telegram_updates_media import MediaActions
 
 __all__ = ["ApiError", "Call", "FakeChat", "FakeTelegram", "FakeUser", "Msg", "make_png"]
@@ -92,7 +93,7 @@ def coerce_params(params: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-class FakeTelegram(BotMethods, PeopleActions, MediaActions, Records, UpdateQueue):
+class FakeTelegram(BotMethods, PeopleActions, MediaActions, MoreKindActions, Records, UpdateQueue):
     """Telegram's Bot API with the state of one bot, in memory.
 
     ``strict_html``: a bare ``&`` or ``>`` in HTML text is an error (Telegram keeps them), so tests

@@ -23,3 +23,9 @@ class TelegramBuyers:
             person_id, message.chat_id, message.message_id, caption=caption
         )
         return copied.message_id
+
+    async def edit(self, person_id: int, message_id: int, reply: Reply, *, caption: bool) -> None:
+        if caption:
+            await self.bot.edit_message_caption(person_id, message_id, caption=reply.text)
+        else:
+            await self.bot.edit_message_text(reply.text, person_id, message_id)
