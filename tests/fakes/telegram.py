@@ -48,7 +48,7 @@ __all__ = ["ApiError", "Call", "FakeChat", "FakeTelegram", "FakeUser", "Msg", "m
 _JSON_PARAMS = frozenset(
     "reply_markup reply_parameters entities caption_entities media commands scope menu_button "
     "allowed_updates link_preview_options options explanation_entities question_entities "
-    "permissions message_ids results button prices".split()
+    "permissions message_ids results button prices reaction".split()
 )
 _INT_PARAMS = frozenset(
     "chat_id from_chat_id message_id message_thread_id reply_to_message_id offset limit timeout "

@@ -169,7 +169,12 @@ class MoreKindActions:
     ) -> dict:  # fmt: skip
         attrs = {"file_name": "动图.mp4", "mime_type": "video/mp4", "duration": 2,
                  "width": 320, "height": 240, "file_size": file_size}  # fmt: skip
-        return self._kind_post(user, "animation", data, attrs, caption, **where)
+        fake_file = self.register_file(data, "animation", **attrs)
+        # Telegram sends an animation as a document too, for clients that predate animations.
+        document = {k: v for k, v in media_json(fake_file).items()
+                    if k in ("file_id", "file_unique_id", "file_size", "file_name", "mime_type")}
+        content = {"animation": media_json(fake_file), "document": document}
+        return self._media_post(user, content, caption, **where)
 
     def send_big_voice(self, user: FakeUser | int, file_size: int, **where: Any) -> dict:
         """A voice message Telegram stores but will not give to a bot (over 20 MB)."""
