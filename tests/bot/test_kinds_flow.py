@@ -22,8 +22,10 @@ FROM_BUYER = {  # how the buyer sends it, and the kind Telegram shows in the top
     "animation": (lambda f, b, **w: f.send_animation(b, **w), "animation"),
     "sticker": (lambda f, b, **w: f.send_sticker(b, "😡", **w), "sticker"),
     "location": (lambda f, b, **w: f.send_location(b, 31.2304, 121.4737, **w), "location"),
-    "venue": (lambda f, b, **w: f.send_venue(b, 31.23, 121.47, "菜鸟驿站", "南京路 1 号", **w),
-              "venue"),  # fmt: skip
+    "venue": (
+        lambda f, b, **w: f.send_venue(b, 31.23, 121.47, "菜鸟驿站", "南京路 1 号", **w),
+        "venue",
+    ),  # fmt: skip
     "contact": (lambda f, b, **w: f.send_contact(b, PHONE, "快递员", **w), "contact"),
 }
 
@@ -92,9 +94,7 @@ async def test_each_kind_from_the_buyer_reaches_the_topic_with_a_receipt(
     nothing_broke(desk.world, caplog)
 
 
-async def test_a_voice_message_over_20_mb_is_relayed_and_the_buyer_told(
-    desk: Desk, caplog
-) -> None:
+async def test_a_voice_message_over_20_mb_is_relayed_and_the_buyer_told(desk: Desk, caplog) -> None:
     desk.fake.send_big_voice(desk.buyer, file_size=25 * 2**20)
     await desk.world.settle()
     told = [m.content for m in desk.fake.sent_to(desk.buyer)[-2:]]

@@ -23,6 +23,7 @@ import time
 from typing import Any
 
 from tests.fakes.telegram_methods import METHODS, UNIMPLEMENTED, BotMethods
+from tests.fakes.telegram_more_kinds import MoreKindActions
 from tests.fakes.telegram_queue import UpdateQueue, WebhookState
 from tests.fakes.telegram_records import Call, Msg, Records, json_copy
 from tests.fakes.telegram_state import (
@@ -40,7 +41,6 @@ from tests.fakes.telegram_state import (
     make_png,
 )
 from tests.fakes.telegram_updates import PeopleActions
-from tests.fakes.telegram_more_kinds import MoreKindActions
 from tests.fakes.telegram_updates_media import MediaActions
 
 __all__ = ["ApiError", "Call", "FakeChat", "FakeTelegram", "FakeUser", "Msg", "make_png"]

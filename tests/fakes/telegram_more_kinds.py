@@ -171,8 +171,11 @@ class MoreKindActions:
                  "width": 320, "height": 240, "file_size": file_size}  # fmt: skip
         fake_file = self.register_file(data, "animation", **attrs)
         # Telegram sends an animation as a document too, for clients that predate animations.
-        document = {k: v for k, v in media_json(fake_file).items()
-                    if k in ("file_id", "file_unique_id", "file_size", "file_name", "mime_type")}
+        document = {
+            k: v
+            for k, v in media_json(fake_file).items()
+            if k in ("file_id", "file_unique_id", "file_size", "file_name", "mime_type")
+        }
         content = {"animation": media_json(fake_file), "document": document}
         return self._media_post(user, content, caption, **where)
 
