@@ -21,7 +21,8 @@ async def test_a_message_of_0005_is_edited_with_its_versions_kept(empty_database
         async with engine.begin() as connection:
             await connection.execute(
                 text("INSERT INTO people (id, display_name, is_blocked, created_at, updated_at,"
-                     " channel, external_id) VALUES (7, '李雷', false, :now, :now, 'telegram', '7')"),
+                     " channel, external_id)"
+                     " VALUES (7, '李雷', false, :now, :now, 'telegram', '7')"),
                 {"now": NOW},
             )  # fmt: skip
             await connection.execute(
@@ -42,7 +43,9 @@ async def test_a_message_of_0005_is_edited_with_its_versions_kept(empty_database
         versions = MessageVersions(create_session_factory(engine), lambda: NOW)
         edited = await versions.edit(7, 42, "单号 456")
         assert (edited.number, edited.previous, edited.message.text) == (
-            "TS-20261121-0001", "单号 123", "单号 456"
+            "TS-20261121-0001",
+            "单号 123",
+            "单号 456",
         )
         await versions.edit(7, 42, "单号 789")
         assert [v.text for v in await versions.versions(1)] == ["单号 123", "单号 456", "单号 789"]
