@@ -7,7 +7,8 @@ people edit. Mixins of FakeTelegram, as strict as the Bot API:
 - setMessageReaction takes at most one reaction from a bot, only Telegram's standard emoji
   (telegram.constants.ReactionEmoji), and in a chat whose admins restricted the reactions
   (``restrict_reactions``) only those: otherwise REACTION_INVALID;
-- the bot edits a message only within 48 hours of sending it ("message can't be edited").
+- the bot edits a message without an inline keyboard only within 48 hours of sending it
+  ("message can't be edited"; messages with buttons, such as cards, stay editable).
 """
 
 from __future__ import annotations
@@ -134,7 +135,8 @@ class MoreKindMethods:
 
     def _edit_target(self, p: dict):
         chat, message = super()._edit_target(p)
-        if time.time() - message["date"] > EDIT_WINDOW:
+        keyboard = (message.get("reply_markup") or {}).get("inline_keyboard")
+        if not keyboard and time.time() - message["date"] > EDIT_WINDOW:
             raise bad_request("message can't be edited")
         return chat, message
 
