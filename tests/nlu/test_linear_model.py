@@ -73,8 +73,9 @@ def test_calibrated_confidence_matches_accuracy_better_than_raw() -> None:
 
 
 def test_parse_time_counting_gives_what_sklearn_gives() -> None:
-    """The classifier counts a parsed message's n-grams itself (for speed, docs/nlu.md):
-    the same matrix as Rasa's features beside CountVectorizer.transform, for messages with
+    """The classifier counts a parsed message's n-grams and scores it without sparse matrices
+    (for speed, docs/nlu.md): the same counts as Rasa's features beside
+    CountVectorizer.transform and the same probabilities as predict_proba, for messages with
     n-grams unseen in training, with more Rasa feature columns than in training, and empty."""
     code = """
     import numpy as np
@@ -82,6 +83,7 @@ def test_parse_time_counting_gives_what_sklearn_gives() -> None:
     from rasa.shared.nlu.constants import TEXT
     from rasa.shared.nlu.training_data.features import Features
     from rasa.shared.nlu.training_data.message import Message
+    from nlu.components.linear import CalibratedLinearModel
     from nlu.components.linear_classifier import LinearIntentClassifier, sentence_features
 
     def message(text, width, columns):
@@ -91,9 +93,14 @@ def test_parse_time_counting_gives_what_sklearn_gives() -> None:
         m.add_features(Features(csr_matrix(row), "sentence", TEXT, "counts"))
         return m
 
-    component = LinearIntentClassifier({"char_ngrams": [1, 4]}, None, None)
-    trained = [message("收到的杯子碎了", 5, [0, 2]), message("The parcel never came", 5, [4])]
-    component.counts(trained, fit=True)
+    component = LinearIntentClassifier({"char_ngrams": [1, 4], "calibration_folds": 2}, None, None)
+    trained = [
+        message("收到的杯子碎了", 5, [0, 2]), message("The parcel never came", 5, [4]),
+        message("杯子是碎的", 5, [0]), message("parcel lost", 5, [3, 4]),
+    ]
+    component.model = CalibratedLinearModel.fit(
+        component.counts(trained, fit=True), ["q", "d", "q", "d"], folds=2
+    )
     parsed = [
         message("杯子碎了 parcel 没到 😡", 7, [1, 6]),  # unseen n-grams, 2 extra columns
         message("", 5, []),
@@ -104,7 +111,9 @@ def test_parse_time_counting_gives_what_sklearn_gives() -> None:
         sentence_features(parsed, component.rasa_width),
         component.characters.transform([m.get(TEXT) for m in parsed]),
     ]).toarray()
+    rows = component.model.predict_proba_rows([component.row(m) for m in parsed])
     print(json.dumps({
+        "same_probabilities": bool(np.allclose(rows, component.model.predict_proba(reference))),
         "shape": list(fast.shape),
         "reference_shape": list(reference.shape),
         "equal": bool(np.array_equal(fast.toarray(), reference)),
@@ -114,3 +123,4 @@ def test_parse_time_counting_gives_what_sklearn_gives() -> None:
     result = in_rasa_env(code, None)
     assert result["shape"] == result["reference_shape"]
     assert result["equal"] and result["nonzero"] > 10
+    assert result["same_probabilities"]
