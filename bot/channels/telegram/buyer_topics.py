@@ -59,23 +59,23 @@ class BuyerTopics:
             return ticket.buyer_topic_id
         return await self._create(ticket)
 
-    async def opened(self, ticket: TicketRecord) -> int | None:
-        """A filed ticket's topic, with a first message saying what it is for."""
-        if not await self.available():
-            return None
+    async def opened(self, ticket: TicketRecord) -> None:
+        """A filed ticket's topic, with a first message saying what it is for; a failure
+        here never stops the filing (the next message for the ticket tries again)."""
         language = await self._language(ticket)
         intro = t(language, "topics.buyer_topic_intro", number=ticket.number,
                   category=t(language, f"category.{ticket.category}"))  # fmt: skip
         try:
-            return await self.in_topic(
+            if await self.thread_of(ticket.number) is None:
+                return  # no threaded mode, or Telegram made no topic: nothing to introduce
+            await self.in_topic(
                 ticket.number,
                 lambda thread: self.bot.send_message(
                     ticket.owner_id, intro, message_thread_id=thread
                 ),
             )
-        except TelegramError as error:  # the next message for the ticket tries again
+        except TelegramError as error:
             log.warning("No topic for %s in the buyer's chat yet: %s", ticket.number, error)
-            return None
 
     async def in_topic(self, number: str, send: Callable[[int | None], Awaitable[T]]) -> T:
         """Runs `send` with the ticket's topic; a topic the buyer deleted is made again once."""
