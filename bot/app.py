@@ -24,6 +24,7 @@ from bot.agents.desk import AgentDesk
 from bot.agents.posting import CardWriter, GroupPoster
 from bot.channels.delivery import BuyerDelivery
 from bot.channels.telegram import buyer
+from bot.channels.telegram.buyer_topics import BuyerTopics
 from bot.channels.telegram.delivery import TelegramBuyers
 from bot.channels.web.files import WebFiles
 from bot.context import CONTEXT_TYPES, BotData, Context, Services
@@ -197,7 +198,10 @@ def build_services(settings: Settings, clock: Clock, bot: Bot | None) -> Service
                             assigner=assignment)  # fmt: skip
     people = PeopleService(sessions, clock=clock)
     groups = AgentGroupService(sessions, clock=clock)
-    buyers = BuyerDelivery(people, {} if bot is None else {"telegram": TelegramBuyers(bot)})
+    buyers = BuyerDelivery(people, {})
+    if bot is not None:
+        topics = BuyerTopics(bot, tickets, people, enabled=settings.buyer_topics_enabled)
+        buyers.add_channel("telegram", TelegramBuyers(bot, topics))
     web_files = WebFiles(settings.data_dir / "web-files")
     locks = Locks(engine, scope=settings.effective_database_url)
     outbox = OutboxStore(sessions, clock)

@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     flood_burst: int = 30
     flood_period_seconds: float = 10.0
     default_language: str = "zh"
+    buyer_topics_enabled: bool = True  # a topic per ticket in buyers' chats, where the bot has them
     evidence_dir: Path | None = None  # default: DATA_DIR/evidence
     evidence_check_seconds: float = 15
     shop_alert_threshold: int = 5  # an alert when one shop has more complaints in 7 days

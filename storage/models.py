@@ -166,6 +166,7 @@ class Ticket(Base):
             "group_chat_id",
             "group_card_message_id",
         ),
+        Index("ix_tickets_owner_id_buyer_topic_id", "owner_id", "buyer_topic_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -207,6 +208,8 @@ class Ticket(Base):
     group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     group_topic_id: Mapped[int | None] = mapped_column(BigInteger)
     group_card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The ticket's topic in the buyer's private chat (bots with topics in private chats).
+    buyer_topic_id: Mapped[int | None] = mapped_column(BigInteger)
 
     anonymised_at: Mapped[datetime | None]
     # Set when the ticket was folded into another of the same buyer (it is closed then).

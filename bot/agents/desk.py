@@ -72,8 +72,10 @@ class AgentDesk:
     # ------------------------------------------------------------------ tickets and cards
 
     async def ticket_filed(self, ticket: TicketRecord) -> None:
-        """Queues the ticket's topic, card and evidence for the group; returns at once."""
+        """Queues the ticket's topic, card and evidence for the group; returns at once; opens
+        the ticket's topic in the buyer's chat where their channel has one."""
         await self.post_pending_cards([ticket])
+        await self.buyers.ticket_filed(ticket)
 
     async def post_pending_cards(self, tickets: Sequence[TicketRecord]) -> None:
         """Queues a card for each ticket not in the group yet: never twice for one ticket."""
@@ -182,9 +184,9 @@ class AgentDesk:
             head = t(language, "notify.agent_reply_file", number=ticket.number)
             if message.text:
                 body = t(language, "notify.agent_reply", number=ticket.number, text=escape(text))
-                sent = await self._send_headed_to_buyer(ticket.owner_id, head, body, escape(text))
+                sent = await self._send_headed_to_buyer(ticket, head, body, escape(text))
             else:
-                sent = await self._copy_headed_to_buyer(ticket.owner_id, head, message)
+                sent = await self._copy_headed_to_buyer(ticket, head, message)
         except (TelegramError, ChannelUnavailable) as error:
             await self.report_undelivered(ticket, error)
             return False
@@ -196,21 +198,25 @@ class AgentDesk:
         """The receipt on the agent's message: it is in the buyer's hands."""
         await receipts.mark(self.bot, message.chat_id, message.message_id, receipts.REACHED_BUYER)
 
-    async def _send_headed_to_buyer(self, person_id: int, head: str, body: str, rest: str) -> int:
+    async def _send_headed_to_buyer(
+        self, ticket: TicketRecord, head: str, body: str, rest: str
+    ) -> int:
         """As `_send_headed`, on the buyer's own channel; returns the message id there."""
         if shown_length(body) > MessageLimit.MAX_TEXT_LENGTH:
-            await self.buyers.send(person_id, Reply(head))
+            await self.buyers.send(ticket.owner_id, Reply(head, ticket=ticket.number))
             body = rest
-        return await self.buyers.send(person_id, Reply(body))
+        return await self.buyers.send(ticket.owner_id, Reply(body, ticket=ticket.number))
 
-    async def _copy_headed_to_buyer(self, person_id: int, head: str, message: Message) -> int:
+    async def _copy_headed_to_buyer(self, ticket: TicketRecord, head: str, message: Message) -> int:
         """As `_copy_headed`, on the buyer's own channel; returns the message id there."""
         caption = message.caption
         full: str | None = head + (f"\n{escape(caption)}" if caption else "")
         if not takes_caption(message) or shown_length(full) > MessageLimit.CAPTION_LENGTH:
-            await self.buyers.send(person_id, Reply(head))
+            await self.buyers.send(ticket.owner_id, Reply(head, ticket=ticket.number))
             full = None  # without a new caption, the file keeps its own
-        return await self.buyers.send_from_group(person_id, message, full)
+        return await self.buyers.send_from_group(
+            ticket.owner_id, message, full, ticket=ticket.number
+        )
 
     def media(self, file_id: str | None) -> str | InputFile:
         """A Telegram file id as it is; a file kept by the service, read for upload."""
@@ -229,7 +235,7 @@ class AgentDesk:
         language = await self._buyer_language(ticket)
         body = t(language, "notify.agent_reply", number=ticket.number, text=escape(text))
         try:
-            sent = await self.buyers.send(ticket.owner_id, Reply(body))
+            sent = await self.buyers.send(ticket.owner_id, Reply(body, ticket=ticket.number))
         except (TelegramError, ChannelUnavailable) as error:
             await self.report_undelivered(ticket, error)
             return False
@@ -253,8 +259,8 @@ class AgentDesk:
             parts = [*chunks(text), then]
         try:
             for part in parts[:-1]:
-                await self.buyers.send(ticket.owner_id, Reply(part))
-            await self.buyers.send(ticket.owner_id, Reply(parts[-1], buttons))
+                await self.buyers.send(ticket.owner_id, Reply(part, ticket=ticket.number))
+            await self.buyers.send(ticket.owner_id, Reply(parts[-1], buttons, ticket.number))
         except (TelegramError, ChannelUnavailable) as error:
             await self.report_undelivered(ticket, error)
             return False

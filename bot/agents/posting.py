@@ -15,6 +15,7 @@ from telegram.error import BadRequest
 
 from bot.agents import receipts
 from bot.agents.card import CardFacts, card_keyboard, card_text, is_shortened, topic_name
+from bot.agents.recovery import TicketRecovery
 from bot.agents.sending import (
     NO_CAPTION,
     albums,
@@ -30,8 +31,9 @@ from bot.services.clock import Clock
 from bot.services.followups import Pending
 from bot.services.groups import AgentGroupService
 from bot.services.people import PeopleService
-from bot.services.records import AttachmentRecord, TicketRecord
+from bot.services.records import AttachmentRecord, GroupRecord, TicketRecord
 from bot.services.tickets import TicketService
+from bot.telegram_errors import card_gone, thread_gone
 from bot.texts import t
 from bot.views.aftercare import rating_text
 from bot.views.evidence import evidence_note
@@ -97,6 +99,7 @@ class GroupPoster:
         self.bot, self.groups, self.tickets, self.cards = bot, groups, tickets, cards
         self.language = cards.language
         self.files = files
+        self.recovery = TicketRecovery(self)
 
     def media(self, file_id: str | None) -> str | InputFile | None:
         """A Telegram file id as it is; a file the web chat received, read for upload."""
@@ -105,20 +108,36 @@ class GroupPoster:
         return self.files.input_file(file_id)
 
     async def deliver(self, kind: str, payload: dict[str, Any]) -> None:
+        """Sends the item; a ticket whose topic or card is gone (deleted by an agent, or left
+        in a group no longer linked) is posted again first, so nothing for it is lost."""
         ticket = await self.tickets.get(payload["number"])
         if kind == TICKET:
             await self.post_ticket(ticket)
-        elif kind == REFRESH:
+            return
+        if kind not in (REFRESH, NOTE, RELAY, EDIT):
+            log.error("Unknown outbox item %s for %s", kind, ticket.number)
+            return
+        ticket = await self.recovery.into_active_group(ticket)
+        try:
+            await self._send_item(kind, payload, ticket)
+        except BadRequest as error:
+            if not (thread_gone(error) or card_gone(error)):
+                raise
+            log.info("The topic or card of %s was deleted; posting it again", ticket.number)
+            ticket = await self.recovery.repost(ticket, keep_topic=not thread_gone(error))
+            if kind != REFRESH:  # the card just posted is the ticket as it is now
+                await self._send_item(kind, payload, ticket)
+
+    async def _send_item(self, kind: str, payload: dict[str, Any], ticket: TicketRecord) -> None:
+        if kind == REFRESH:
             await self.refresh_card(ticket)
         elif kind == NOTE:
             await self.note(ticket, payload["text"], payload.get("row"))
-        elif kind == RELAY:
-            items = [(row, Pending.from_json(p)) for row, p in payload["items"]]
-            await self.relay_from_buyer(ticket, items)
         elif kind == EDIT:
             await self.edit_relayed(ticket, payload["row"], payload["text"], payload["caption"])
         else:
-            log.error("Unknown outbox item %s for %s", kind, ticket.number)
+            items = [(row, Pending.from_json(p)) for row, p in payload["items"]]
+            await self.relay_from_buyer(ticket, items)
 
     async def post_ticket(self, ticket: TicketRecord) -> None:
         """The ticket's topic (in a forum), its card, then its evidence; a card is posted once."""
@@ -128,26 +147,37 @@ class GroupPoster:
         if ticket.group_chat_id == group.chat_id and ticket.group_card_message_id is not None:
             return  # posted already
         thread = ticket.group_topic_id if ticket.group_chat_id == group.chat_id else None
+        ticket = await self.post_card(ticket, group, thread)
+        await self._post_whole_description(ticket)
+        await self._post_evidence(ticket)
+
+    async def post_card(
+        self, ticket: TicketRecord, group: GroupRecord, thread: int | None
+    ) -> TicketRecord:
+        """The card in `thread`; in a forum without one, in a new topic of the ticket."""
         if group.is_forum and thread is None:
-            channel = await self.cards.channel(ticket)
-            topic = await self.bot.create_forum_topic(
-                group.chat_id, topic_name(ticket, self.language, channel)
-            )
-            thread = topic.message_thread_id
-            ticket = await self.tickets.set_group_thread(
-                ticket.number, chat_id=group.chat_id, topic_id=thread, card_message_id=None
-            )
+            thread = await self.new_topic(ticket, group)
         card = await self.bot.send_message(
             group.chat_id,
             await self.cards.text(ticket),
             reply_markup=card_keyboard(ticket, self.language),
             message_thread_id=thread,
         )
-        ticket = await self.tickets.set_group_thread(
+        return await self.tickets.set_group_thread(
             ticket.number, chat_id=group.chat_id, topic_id=thread, card_message_id=card.message_id
         )
-        await self._post_whole_description(ticket)
-        await self._post_evidence(ticket)
+
+    async def new_topic(self, ticket: TicketRecord, group: GroupRecord) -> int:
+        """A topic for the ticket in the forum, remembered before anything is posted in it."""
+        channel = await self.cards.channel(ticket)
+        topic = await self.bot.create_forum_topic(
+            group.chat_id, topic_name(ticket, self.language, channel)
+        )
+        await self.tickets.set_group_thread(
+            ticket.number, chat_id=group.chat_id, topic_id=topic.message_thread_id,
+            card_message_id=None,
+        )  # fmt: skip
+        return topic.message_thread_id
 
     async def refresh_card(self, ticket: TicketRecord) -> None:
         """Rewrites the card in place with the ticket as it is now."""

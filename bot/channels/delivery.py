@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from telegram import Message
 
     from bot.services.people import PeopleService
+    from bot.services.records import TicketRecord
 
 
 class BuyerChannel(Protocol):
@@ -22,8 +23,11 @@ class BuyerChannel(Protocol):
 
     async def send(self, person_id: int, reply: Reply) -> int: ...
 
-    async def send_from_group(self, person_id: int, message: Message, caption: str | None) -> int:
-        """A file an agent sent in the group, captioned `caption` (None: its own caption)."""
+    async def send_from_group(
+        self, person_id: int, message: Message, caption: str | None, *, ticket: str | None = None
+    ) -> int:
+        """A file an agent sent in the group, captioned `caption` (None: its own caption),
+        about `ticket` (a channel with a thread per ticket posts it there)."""
         ...
 
     async def edit(self, person_id: int, message_id: int, reply: Reply, *, caption: bool) -> None:
@@ -64,9 +68,18 @@ class BuyerDelivery:
             last = await self.send(person_id, reply)
         return last
 
-    async def send_from_group(self, person_id: int, message: Message, caption: str | None) -> int:
+    async def send_from_group(
+        self, person_id: int, message: Message, caption: str | None, *, ticket: str | None = None
+    ) -> int:
         channel = await self._channel(person_id)
-        return await channel.send_from_group(person_id, message, caption)
+        return await channel.send_from_group(person_id, message, caption, ticket=ticket)
+
+    async def ticket_filed(self, ticket: TicketRecord) -> None:
+        """Lets the buyer's channel prepare for a new ticket (a topic of its own on Telegram)."""
+        channel = self.channels.get(await self.channel_name(ticket.owner_id))
+        prepare = getattr(channel, "ticket_filed", None)  # channels without threads have none
+        if prepare is not None:
+            await prepare(ticket)
 
     async def edit(self, person_id: int, message_id: int, reply: Reply, *, caption: bool) -> None:
         channel = await self._channel(person_id)

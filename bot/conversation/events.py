@@ -49,6 +49,7 @@ class Incoming:
     file: Evidence | None = None
     source: MessageRef | None = None  # the message itself, where the channel has one
     reply_to: MessageRef | None = None  # the buyer's message answers this one
+    thread: int | None = None  # the topic of the buyer's chat it was sent in (None: the main one)
 
 
 @dataclass(slots=True)

@@ -37,6 +37,9 @@ async def on_text(turn: Turn) -> list[Reply]:
     if not text.strip("\u200b\u200c\u200d\ufeff \n\t"):
         return [Reply(t(language, "common.empty_text"))]
     prompt = await turn.services.intake.current(turn.person_id)
+    in_topic = await _to_topic_ticket(turn, prompt)
+    if in_topic is not None:
+        return [await deliver_followup(turn, in_topic)]
     if prompt is None:
         return await free_text(turn, text)
     if await asks_to_cancel(text, turn.parse):
@@ -114,8 +117,9 @@ async def rasa_reply(turn: Turn, text: str, nlu: NluResult) -> Reply:
 
 
 async def route(turn: Turn) -> AddedToTicket | AskWhichTicket | None:
-    """A reply to one of a ticket's messages goes to that ticket; anything else is routed."""
-    replied = await to_replied_ticket(turn)
+    """A reply to one of a ticket's messages, or a message in a ticket's topic, goes to that
+    ticket; anything else is routed."""
+    replied = await to_replied_ticket(turn) or await to_topic_ticket(turn)
     if replied is not None:
         return replied
     return await turn.services.followups.route(turn.person_id, pending_of(turn))
@@ -130,6 +134,25 @@ async def to_replied_ticket(turn: Turn) -> AddedToTicket | None:
     if ticket is None or ticket.owner_id != turn.person_id:
         return None
     return await svc.followups.add_to(ticket.owner_id, ticket.number, pending_of(turn))
+
+
+async def to_topic_ticket(turn: Turn) -> AddedToTicket | None:
+    """Adds a message sent in one of the buyer's ticket topics to that ticket, whatever it says."""
+    svc, thread = turn.services, turn.event.thread
+    if thread is None:
+        return None
+    ticket = await svc.tickets.find_ticket_by_buyer_topic(turn.person_id, thread)
+    if ticket is None:
+        return None
+    return await svc.followups.add_to(ticket.owner_id, ticket.number, pending_of(turn))
+
+
+async def _to_topic_ticket(turn: Turn, prompt) -> AddedToTicket | None:
+    """As `to_topic_ticket`, unless the buyer is answering a question of the aftercare
+    (a comment on the rating, a reason for a review), which is about a ticket already."""
+    if prompt is not None and prompt.step in (Step.COMMENT, Step.REVIEW):
+        return None
+    return await to_topic_ticket(turn)
 
 
 def pending_of(turn: Turn) -> Pending:
@@ -150,6 +173,9 @@ async def on_file(turn: Turn) -> list[Reply]:
     svc, language, item = turn.services, turn.language, turn.event.file
     assert item is not None
     prompt = await svc.intake.current(turn.person_id)
+    in_topic = await _to_topic_ticket(turn, prompt)
+    if in_topic is not None:
+        return [await deliver_followup(turn, in_topic)]
     if prompt is None or prompt.step in (Step.ROUTE, Step.COMMENT, Step.REVIEW):
         return await free_file(turn)
     if prompt.step is Step.DESCRIBE and item.kind in SPOKEN:

@@ -372,6 +372,32 @@ class TicketService:
             ticket = await repo.ticket_by_topic(session, chat_id, topic_id)
             return None if ticket is None else TicketRecord.of(ticket)
 
+    async def recent_conversation(self, number: str, *, limit: int = 6) -> list[MessageRecord]:
+        """The ticket's latest messages with words in them, oldest first."""
+        async with transaction(self._sessions, read_only=True) as session:
+            ticket = await _existing(session, number)
+            query = (
+                select(TicketMessage)
+                .where(TicketMessage.ticket_id == ticket.id, TicketMessage.text.is_not(None))
+                .order_by(TicketMessage.id.desc())
+                .limit(limit)
+            )
+            rows = list(await session.scalars(query))
+            return [MessageRecord.of(row) for row in reversed(rows)]
+
+    async def find_ticket_by_buyer_topic(self, owner_id: int, topic_id: int) -> TicketRecord | None:
+        """The buyer's ticket whose topic this is in their private chat."""
+        async with transaction(self._sessions, read_only=True) as session:
+            ticket = await repo.ticket_by_buyer_topic(session, owner_id, topic_id)
+            return None if ticket is None else TicketRecord.of(ticket)
+
+    async def set_buyer_topic(self, number: str, topic_id: int | None) -> TicketRecord:
+        """Remembers the ticket's topic in the buyer's private chat (None: it has none)."""
+        async with transaction(self._sessions) as session:
+            ticket = await _existing(session, number, for_update=True)
+            ticket.buyer_topic_id = topic_id
+            return TicketRecord.of(ticket)
+
     async def set_group_thread(
         self,
         number: str,

@@ -24,6 +24,7 @@ from typing import Any
 
 from tests.fakes.telegram_methods import METHODS, UNIMPLEMENTED, BotMethods
 from tests.fakes.telegram_more_kinds import MoreKindActions
+from tests.fakes.telegram_private_topics import PrivateTopics
 from tests.fakes.telegram_queue import UpdateQueue, WebhookState
 from tests.fakes.telegram_records import Call, Msg, Records, json_copy
 from tests.fakes.telegram_state import (
@@ -93,7 +94,9 @@ def coerce_params(params: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-class FakeTelegram(BotMethods, PeopleActions, MediaActions, MoreKindActions, Records, UpdateQueue):
+class FakeTelegram(
+    PrivateTopics, BotMethods, PeopleActions, MediaActions, MoreKindActions, Records, UpdateQueue
+):
     """Telegram's Bot API with the state of one bot, in memory.
 
     ``strict_html``: a bare ``&`` or ``>`` in HTML text is an error (Telegram keeps them), so tests
@@ -266,7 +269,8 @@ class FakeTelegram(BotMethods, PeopleActions, MediaActions, MoreKindActions, Rec
         user = self.user(user)
         chat = self.chats.get(user.id)
         if chat is None:
-            chat = FakeChat(id=user.id, type="private", user=user)
+            # With the bot's threaded mode the chat keeps topics (telegram_private_topics.py).
+            chat = FakeChat(id=user.id, type="private", user=user, is_forum=self.bot_has_topics)
             self.chats[user.id] = chat
         return chat
 

@@ -38,17 +38,30 @@ def _ref(message: Message | None) -> MessageRef | None:
     return None if message is None else MessageRef(message.chat_id, message.message_id)
 
 
+def thread_of(message: Message | None) -> int | None:
+    """The topic of the buyer's chat a message is in (bots with topics in private chats)."""
+    if message is None or not message.is_topic_message:
+        return None
+    return message.message_thread_id
+
+
 def event_of(update: Update, kind: Kind, **fields) -> Incoming:
     message = update.effective_message
     reply = message.reply_to_message if message is not None else None
-    return Incoming(sender_of(update), kind, source=_ref(message), reply_to=_ref(reply), **fields)
+    return Incoming(
+        sender_of(update), kind, source=_ref(message), reply_to=_ref(reply),
+        thread=thread_of(message), **fields,
+    )  # fmt: skip
 
 
-async def send(context: Context, chat_id: int, replies: Iterable[Reply]) -> None:
-    """Sends the replies in order (HTML, no link previews: the application's defaults)."""
+async def send(
+    context: Context, chat_id: int, replies: Iterable[Reply], *, thread: int | None = None
+) -> None:
+    """Sends the replies in order (HTML, no link previews: the application's defaults), in
+    the topic the buyer wrote in."""
     for reply in replies:
         await context.bot.send_message(
-            chat_id, reply.text, reply_markup=inline_markup(reply.markup)
+            chat_id, reply.text, reply_markup=inline_markup(reply.markup), message_thread_id=thread
         )
 
 
@@ -56,7 +69,7 @@ async def _run(update: Update, context: Context, event: Incoming) -> None:
     outcome = await core.handle(
         services(context), event, after_album=_album_scheduler(context, update)
     )
-    await send(context, update.effective_chat.id, outcome.replies)
+    await send(context, update.effective_chat.id, outcome.replies, thread=event.thread)
 
 
 async def on_text(update: Update, context: Context) -> None:
@@ -122,7 +135,8 @@ async def on_button(update: Update, context: Context) -> None:
     await query.answer()
     if outcome.remove_buttons:
         await _remove_buttons(update)
-    await send(context, update.effective_chat.id, outcome.replies)
+    thread = thread_of(query.message) if isinstance(query.message, Message) else None
+    await send(context, update.effective_chat.id, outcome.replies, thread=thread)
 
 
 async def _remove_buttons(update: Update) -> None:

@@ -46,7 +46,9 @@ class WebChat:
     async def send(self, person_id: int, reply: Reply) -> int:
         return await self.post(person_id, payload_of(reply))
 
-    async def send_from_group(self, person_id: int, message: Message, caption: str | None) -> int:
+    async def send_from_group(
+        self, person_id: int, message: Message, caption: str | None, *, ticket: str | None = None
+    ) -> int:
         """An agent's file: fetched from Telegram once and kept, then shown like any message;
         what the page cannot show (voice, a sticker, a place...) is named in a clear line."""
         media = message.photo[-1] if message.photo else (message.video or message.document)
