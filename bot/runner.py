@@ -23,7 +23,6 @@ from bot.inbox.dispatcher import InboxDispatcher
 from bot.inbox.polling import poll
 from bot.inbox.store import InboxStore
 from bot.settings import Settings
-from storage.db import create_session_factory
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +51,7 @@ async def _serve(application, settings: Settings, extra_routes, stop: asyncio.Ev
         if application.post_init is not None:
             await application.post_init(application)
         services = application.bot_data.services
-        store = InboxStore(create_session_factory(services.engine))
+        store = InboxStore(services.engine)
         dispatcher = InboxDispatcher(
             application, store, services.locks, interrupted=interrupted_handler(application)
         )
