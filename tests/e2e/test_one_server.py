@@ -7,8 +7,8 @@ import asyncio
 import httpx
 
 from bot.nlu_model import free_port, is_listening
+from tests.e2e.journey import next_reply
 from tests.e2e.process import BotProcess
-from tests.e2e.test_faults import next_reply
 from tests.fakes.rasa import FakeRasa, serve_fake_rasa
 from tests.web.page import Page
 
