@@ -19,7 +19,9 @@ posted) at that moment and at the end. `--no-group` leaves the group out (CPU fi
 `--before REV` runs the same load, in the same invocation, against the bot of another
 commit too (checked out in a temporary git worktree, run with this environment), alternating
 `--rounds` times, and prints CPU per update of both side by side: the cost of a change
-measured on the same machine under the same load. The base of the inbox is 0d16fdd:
+measured on the same machine under the same load (`--count-statements` adds the bot's
+transactions and SQL statements per update, figures that no load changes). The base of the
+inbox is 0d16fdd:
 
     .venv/bin/python benchmarks/load_bench.py --buyers 40 --no-group --before 0d16fdd --rounds 3
 
@@ -73,6 +75,7 @@ from tests.e2e.process import BotProcess  # noqa: E402
 from tests.fakes import FakeTelegram, FakeUser, serve_fake_telegram  # noqa: E402
 
 SUBMIT = "✅ 提交"
+STATEMENT_COUNTER = PROJECT / "benchmarks" / "statement_count"
 
 
 class Buyers:
@@ -220,6 +223,10 @@ async def run(args: argparse.Namespace, rasa_url: str, tree: Path, label: str) -
                 "TELEGRAM_MAX_MESSAGES_PER_SECOND": "0", "LOG_LEVEL": "WARNING",
                 "NLU_TIMEOUT_SECONDS": "10",
             }  # fmt: skip
+            counts = folder / "statements.txt"
+            if args.count_statements:
+                env["PYTHONPATH"] = str(STATEMENT_COUNTER)
+                env["STATEMENT_COUNT_FILE"] = str(counts)
             if not args.no_group:
                 group = fake.add_group("客服中心", is_forum=True)
                 env["SUPPORT_CHAT_ID"] = str(group.id)
@@ -253,6 +260,7 @@ async def run(args: argparse.Namespace, rasa_url: str, tree: Path, label: str) -
             await drop_schema(schema)
     latencies = sorted(buyers.latencies)
     updates = max(len(latencies), 1)
+    statements = statement_counts(counts, updates) if args.count_statements else {}
     return {
         "bot": label,
         "database": args.database,
@@ -276,6 +284,21 @@ async def run(args: argparse.Namespace, rasa_url: str, tree: Path, label: str) -
         "tickets_filed": filed,
         "tickets_expected": args.buyers,
         "buyers_failed": buyers.failures,
+        **statements,
+    }
+
+
+def statement_counts(counts: Path, updates: int) -> dict:
+    """Transactions and statements per update over the bot's whole run (start included),
+    and the inbox's share of the statements."""
+    rows = [line.split("\t", 1) for line in counts.read_text().splitlines()]
+    total = {statement: int(n) for n, statement in rows}
+    transactions = total.pop("<transaction>", 0)
+    inbox = sum(n for statement, n in total.items() if "inbox_updates" in statement)
+    return {
+        "transactions_per_update": round(transactions / updates, 2),
+        "statements_per_update": round(sum(total.values()) / updates, 2),
+        "inbox_statements_per_update": round(inbox / updates, 2),
     }
 
 
@@ -317,6 +340,10 @@ def main() -> None:
     parser.add_argument("--no-group", action="store_true", help="no agents' group linked")
     parser.add_argument("--before", metavar="REV", help="also run the bot of this commit")
     parser.add_argument("--rounds", type=int, default=1, help="with --before: alternations")
+    parser.add_argument(
+        "--count-statements", action="store_true",
+        help="count the bot's transactions and SQL statements per update",
+    )  # fmt: skip
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     if args.processes > 1 and args.database != "postgres":
