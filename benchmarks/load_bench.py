@@ -215,7 +215,7 @@ async def run(args: argparse.Namespace, rasa_url: str, tree: Path, label: str) -
     else:
         migrate_with(tree, url)
     fake = FakeTelegram()
-    proxy = None
+    proxy, bots = None, []
     try:
         async with serve_fake_telegram(fake, webhook_retry_delay=0.2) as api_url:
             env = {
@@ -254,6 +254,8 @@ async def run(args: argparse.Namespace, rasa_url: str, tree: Path, label: str) -
                 await bot.stop()
         filed = await count_tickets(url)
     finally:
+        for bot in bots:  # interrupted: no bot outlives the benchmark
+            bot.kill()
         if proxy is not None:
             await proxy.__aexit__(None, None, None)
         if schema:
