@@ -415,8 +415,6 @@ class OutboxMessage(Base):
     not_before: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(300))
-
-
 class Ban(Base):
     """A buyer stopped from filing (people.is_blocked is the flag), with their one appeal."""
 

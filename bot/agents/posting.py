@@ -166,7 +166,9 @@ class GroupPoster:
             return
         parts = [text] if shown_length(text) <= MessageLimit.MAX_TEXT_LENGTH else chunks(text)
         for part in parts:
-            sent = await self.bot.send_message(ticket.group_chat_id, part, **where_in_group(ticket))
+            sent = await self.bot.send_message(
+                ticket.group_chat_id, part, **where_in_group(ticket)
+            )
         if row is not None:
             await self.tickets.place_message(row, group=(sent.chat_id, sent.message_id))
 
