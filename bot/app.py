@@ -253,8 +253,13 @@ def _starter(settings: Settings, clock: Clock):
         """Opens the database and the NLU client, and schedules the periodic jobs."""
         data: BotData = application.bot_data
         data.services = build_services(settings, clock, application.bot)
-        data.web_server = None
-        if settings.web_enabled:
+        data.web_server = data.web_app = None
+        if settings.web_enabled and settings.webhook_url:
+            from bot.channels.web.service import web_chat_app
+
+            # Mounted into the webhook's app: one server on WEBHOOK_LISTEN:WEBHOOK_PORT.
+            data.web_app = web_chat_app(data.services, application.bot)
+        elif settings.web_enabled:
             from bot.channels.web.service import start_web_chat
 
             try:

@@ -38,6 +38,8 @@ from storage.db import SessionFactory
 from storage.locks import Locks
 
 if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
     from bot.channels.web.chat import WebChat
     from bot.channels.web.server import WebServer
 
@@ -82,7 +84,8 @@ class BotData:
     """Application-wide data; `services` is set once the application has started."""
 
     services: Services
-    web_server: WebServer | None = None
+    web_server: WebServer | None = None  # the web chat's own server (long polling)
+    web_app: ASGIApp | None = None  # the web chat, for the webhook's server to mount
 
 
 Context = CallbackContext[ExtBot[None], dict, dict, BotData]
