@@ -12,13 +12,18 @@ from bot.texts import normalise_language
 
 if TYPE_CHECKING:
     from bot.context import Services
+    from bot.services.records import PersonRecord
 
 
 async def language_of(services: Services, sender: Sender) -> str:
     """Records the person (name, the channel's language) and returns the language to answer in."""
+    return (await _person(services, sender))[1]
+
+
+async def _person(services: Services, sender: Sender) -> tuple[PersonRecord, str]:
     seed = normalise_language(sender.language_code, services.settings.default_language)
     person = await services.people.get_or_create(sender.person_id, sender.display_name, seed)
-    return person.language or seed
+    return person, person.language or seed
 
 
 async def handle(
@@ -28,10 +33,12 @@ async def handle(
     after_album: Callable[[str, str], None] | None = None,
 ) -> Outcome:
     """What the event means at the buyer's current step, and the replies that follow."""
-    turn = Turn(services, event, await language_of(services, event.sender), after_album)
-    banned = await bans.screen_banned(turn)
-    if banned is not None:
-        return banned
+    person, language = await _person(services, event.sender)
+    turn = Turn(services, event, language, after_album)
+    if person.is_blocked:  # the person was just read: no second look for everyone else
+        banned = await bans.screen_banned(turn)
+        if banned is not None:
+            return banned
     if event.kind is Kind.BUTTON:
         return await buttons.on_button(turn)
     if event.kind is Kind.COMMAND:
