@@ -397,7 +397,8 @@ class InboxUpdate(Base):
 
 
 class OutboxMessage(Base):
-    """Something to post to the agents' group, sent in order by the outbox worker."""
+    """Something to post to the agents' group or to send a Telegram buyer, sent in order per
+    lane (`group`, `buyer:<chat id>`) by an outbox worker."""
 
     __tablename__ = "outbox"
     __table_args__ = (
@@ -415,6 +416,9 @@ class OutboxMessage(Base):
     not_before: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(300))
+    message_id: Mapped[int | None] = mapped_column(BigInteger)  # what Telegram gave it, if kept
+
+
 class Ban(Base):
     """A buyer stopped from filing (people.is_blocked is the flag), with their one appeal."""
 

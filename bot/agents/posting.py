@@ -101,14 +101,15 @@ class GroupPoster:
             return file_id
         return self.files.input_file(file_id)
 
-    async def deliver(self, kind: str, payload: dict[str, Any]) -> None:
+    async def deliver(self, kind: str, payload: dict[str, Any]) -> int | None:
+        """Posts the item; a note returns its (last) message id, for what follows it."""
         ticket = await self.tickets.get(payload["number"])
         if kind == TICKET:
             await self.post_ticket(ticket)
         elif kind == REFRESH:
             await self.refresh_card(ticket)
         elif kind == NOTE:
-            await self.note(ticket, payload["text"], payload.get("row"))
+            return await self.note(ticket, payload["text"], payload.get("row"))
         elif kind == RELAY:
             items = [(row, Pending.from_json(p)) for row, p in payload["items"]]
             await self.relay_from_buyer(ticket, items)
@@ -159,18 +160,17 @@ class GroupPoster:
             if "not modified" not in str(error):
                 raise
 
-    async def note(self, ticket: TicketRecord, text: str, row: int | None = None) -> None:
+    async def note(self, ticket: TicketRecord, text: str, row: int | None = None) -> int | None:
         """A note of the bot in the ticket's topic (or under its card); a text too long for
         one message goes in several, nothing cut."""
         if ticket.group_chat_id is None:
-            return
+            return None
         parts = [text] if shown_length(text) <= MessageLimit.MAX_TEXT_LENGTH else chunks(text)
         for part in parts:
-            sent = await self.bot.send_message(
-                ticket.group_chat_id, part, **where_in_group(ticket)
-            )
+            sent = await self.bot.send_message(ticket.group_chat_id, part, **where_in_group(ticket))
         if row is not None:
             await self.tickets.place_message(row, group=(sent.chat_id, sent.message_id))
+        return sent.message_id
 
     async def relay_from_buyer(
         self, ticket: TicketRecord, items: Sequence[tuple[int, Pending]]

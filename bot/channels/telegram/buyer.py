@@ -9,7 +9,6 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Job
 
-from bot.channels.telegram.markup import inline_markup
 from bot.context import Context, Services
 from bot.conversation import core
 from bot.conversation.events import Incoming, Kind, MessageRef, Sender
@@ -44,11 +43,10 @@ def event_of(update: Update, kind: Kind, **fields) -> Incoming:
 
 
 async def send(context: Context, chat_id: int, replies: Iterable[Reply]) -> None:
-    """Sends the replies in order (HTML, no link previews: the application's defaults)."""
-    for reply in replies:
-        await context.bot.send_message(
-            chat_id, reply.text, reply_markup=inline_markup(reply.markup)
-        )
+    """Queues the replies in order in the outbox (HTML, no link previews: the application's
+    defaults), with the update's done stamp: a handler's replies are its last step, queued
+    exactly once and sent at least once (storage/effects.py)."""
+    await services(context).telegram_outbox.send(chat_id, replies, finishes_update=True)
 
 
 async def _run(update: Update, context: Context, event: Incoming) -> None:

@@ -1,25 +1,31 @@
-"""Reaching a buyer in their Telegram private chat."""
+"""Reaching a buyer in their Telegram private chat: through the outbox, never directly."""
 
 from __future__ import annotations
 
-from telegram import Bot, Message
+from telegram import Message
 
-from bot.channels.telegram.markup import inline_markup
+from bot.channels.telegram.outbox import TelegramOutbox
+from bot.outbox.followups import Followup
 from bot.views.reply import Reply
 
 
 class TelegramBuyers:
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+    queued = True  # what follows a message runs when the worker has sent it (BuyerDelivery)
 
-    async def send(self, person_id: int, reply: Reply) -> int:
-        sent = await self.bot.send_message(
-            person_id, reply.text, reply_markup=inline_markup(reply.markup)
-        )
-        return sent.message_id
+    def __init__(self, outbox: TelegramOutbox) -> None:
+        self.outbox = outbox
 
-    async def send_from_group(self, person_id: int, message: Message, caption: str | None) -> int:
-        copied = await self.bot.copy_message(
-            person_id, message.chat_id, message.message_id, caption=caption
-        )
-        return copied.message_id
+    async def send(
+        self, person_id: int, reply: Reply, *,
+        after: Followup | None = None, if_undelivered: Followup | None = None,
+    ) -> None:  # fmt: skip
+        await self.outbox.send(person_id, [reply], after=after, if_undelivered=if_undelivered)
+
+    async def send_from_group(
+        self, person_id: int, message: Message, caption: str | None, *,
+        after: Followup | None = None, if_undelivered: Followup | None = None,
+    ) -> None:  # fmt: skip
+        await self.outbox.copy(
+            person_id, message.chat_id, message.message_id, caption,
+            after=after, if_undelivered=if_undelivered,
+        )  # fmt: skip
