@@ -43,6 +43,7 @@ from bot.handlers import (
     jobs,
 )
 from bot.nlu import NluClient
+from bot.outbox.budget import SendBudgetShared
 from bot.outbox.followups import Followups
 from bot.outbox.lanes import LaneWorkers
 from bot.outbox.store import BUYER_PREFIX, OutboxStore
@@ -197,14 +198,17 @@ def build_services(settings: Settings, clock: Clock, bot: Bot | None) -> Service
     locks = Locks(engine, scope=settings.effective_database_url)
     outbox = OutboxStore(sessions, clock)
     followups = Followups()
-    direct, lanes = _telegram_outbox(bot, outbox, followups, locks, clock)
+    budget = None
+    if locks.shared:  # several processes: Telegram's overall limit is kept by all together
+        budget = SendBudgetShared(sessions, settings.telegram_max_messages_per_second).take
+    direct, lanes = _telegram_outbox(bot, outbox, followups, locks, clock, budget)
     telegram = {} if direct is None else {"telegram": TelegramBuyers(direct)}
     buyers = BuyerDelivery(people, telegram, followups)
     cards = CardWriter(tickets, people, language=settings.agent_language,
                        timezone=settings.timezone, clock=clock, buyers=buyers)  # fmt: skip
     poster = GroupPoster(bot, groups, tickets, cards, files=web_files)
     worker = OutboxWorker(
-        outbox, poster.deliver, locks, on_sent=lambda item, sent: followups.run(
+        outbox, poster.deliver, locks, budget=budget, on_sent=lambda item, sent: followups.run(
             item.payload.get("after"), sent)
     )  # fmt: skip
     desk = AgentDesk(
@@ -251,14 +255,19 @@ def build_services(settings: Settings, clock: Clock, bot: Bot | None) -> Service
 
 
 def _telegram_outbox(
-    bot: Bot | None, store: OutboxStore, followups: Followups, locks: Locks, clock: Clock
+    bot: Bot | None,
+    store: OutboxStore,
+    followups: Followups,
+    locks: Locks,
+    clock: Clock,
+    budget,
 ) -> tuple[TelegramOutbox | None, LaneWorkers | None]:
     """Private chats on Telegram through the outbox: one lane per chat, sent at once."""
     if bot is None:
         return None, None
     outbox = TelegramOutbox(bot, store, followups)
     sender = ItemSender(store, outbox.deliver, clock=clock, on_sent=outbox.delivered,
-                        on_refused=outbox.undelivered)  # fmt: skip
+                        on_refused=outbox.undelivered, budget=budget)  # fmt: skip
     lanes = LaneWorkers(store, sender, locks, prefix=BUYER_PREFIX, clock=clock)
     outbox.wake = lanes.wake
     return outbox, lanes

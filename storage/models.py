@@ -419,6 +419,15 @@ class OutboxMessage(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)  # what Telegram gave it, if kept
 
 
+class SendBudget(Base):
+    """Messages sent to Telegram in one second by all bot processes together (PostgreSQL)."""
+
+    __tablename__ = "send_budget"
+
+    second: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    sent: Mapped[int]
+
+
 class Ban(Base):
     """A buyer stopped from filing (people.is_blocked is the flag), with their one appeal."""
 

@@ -45,11 +45,15 @@ class ItemSender:
         clock: Clock = utc_now,
         on_sent: Sent | None = None,
         on_refused: Refused | None = None,
+        budget: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._store, self._deliver, self._clock = store, deliver, clock
         self._on_sent, self._on_refused = on_sent, on_refused
+        self._budget = budget  # waits for a place under the limit all processes share
 
     async def send(self, item: OutboxItem) -> None:
+        if self._budget is not None:
+            await self._budget()
         try:
             message_id = await self._deliver(item.kind, item.payload)
         except RetryAfter as error:
@@ -99,9 +103,10 @@ class OutboxWorker:
         clock: Clock = utc_now,
         lane: str = GROUP,
         on_sent: Sent | None = None,
+        budget: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._store, self._locks = store, locks
-        self._sender = ItemSender(store, deliver, clock=clock, on_sent=on_sent)
+        self._sender = ItemSender(store, deliver, clock=clock, on_sent=on_sent, budget=budget)
         self._clock, self._lane = clock, lane
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task | None = None

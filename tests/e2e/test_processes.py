@@ -67,12 +67,6 @@ async def file_and_follow_up(
         fake.send_text(buyer, f"补充{buyer.id}-{i}", reply_to=asked.id)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known race (issue 11, open): a reply to a buyer is sent directly, not through an "
-    "outbox, so a process killed after the update's effect and before that send can leave "
-    "a buyer without their next question (failed 1 run in 4 on a fresh clone)",
-)
 async def test_three_processes_one_killed_mid_load(
     tmp_path: Path, telegram: tuple[FakeTelegram, str]
 ) -> None:

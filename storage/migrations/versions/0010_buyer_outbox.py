@@ -1,4 +1,5 @@
-"""The outbox also carries messages to Telegram buyers: the id each message got when sent.
+"""The outbox also carries messages to Telegram buyers: the id each message got when sent;
+the messages sent per second by all processes together (Telegram's limit per bot).
 
 Revision ID: 0010
 Revises: 0005
@@ -22,8 +23,15 @@ def upgrade() -> None:
     """Adds the sent message's id (what the agents' side records of a message to a buyer)."""
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("message_id", sa.BigInteger(), nullable=True))
+    op.create_table(
+        "send_budget",
+        sa.Column("second", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("sent", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("second", name=op.f("pk_send_budget")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("send_budget")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_column("message_id")
