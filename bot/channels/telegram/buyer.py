@@ -3,6 +3,7 @@ core, and its replies become messages. No rule of the conversation lives here.""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from telegram import Message, Update
@@ -17,6 +18,8 @@ from bot.services.intake_draft import Evidence
 from bot.texts import t
 from bot.views.reply import Reply
 from storage.models import AttachmentKind
+
+log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 ALBUM_ACK_DELAY = 1.5
@@ -104,12 +107,21 @@ async def on_button(update: Update, context: Context) -> None:
     event = Incoming(sender_of(update), Kind.BUTTON, data=query.data)
     outcome = await core.handle(services(context), event)
     if outcome.notice is not None:
-        await query.answer(outcome.notice, show_alert=True)
+        await _answer(update, outcome.notice, show_alert=True)
         return
-    await query.answer()
+    await _answer(update)
     if outcome.remove_buttons:
         await _remove_buttons(update)
     await send(context, update.effective_chat.id, outcome.replies)
+
+
+async def _answer(update: Update, text: str | None = None, **options) -> None:
+    """Stops the button's spinner; a press answered too late (after a restart, Telegram
+    forgets a query within seconds) must not keep the replies from being queued."""
+    try:
+        await update.callback_query.answer(text, **options)
+    except BadRequest as error:
+        log.info("Button press of %s not answered: %s", update.effective_user.id, error)
 
 
 async def _remove_buttons(update: Update) -> None:
