@@ -13,6 +13,7 @@ from html import escape
 from bot.conversation.events import Kind, Outcome
 from bot.conversation.turn import Turn
 from bot.services.bans import Screened, Screening
+from bot.services.cancelling import is_cancel_word
 from bot.texts import t
 from bot.views.reply import Reply
 
@@ -29,6 +30,8 @@ async def screen_banned(turn: Turn) -> Outcome | None:
     if event.kind is Kind.COMMAND and event.command in STILL_ALLOWED:
         return None
     text = event.text if event.kind in WITH_TEXT else None
+    if text is not None and is_cancel_word(text):
+        text = None  # "取消" is not a reason: they hear how to appeal instead
     screened = await turn.services.bans.screen(turn.person_id, text)
     if screened is None:
         return None

@@ -60,7 +60,7 @@ async def dispatch(turn: Turn, data: ButtonData) -> list[Reply]:
         text = await svc.followups.as_new_complaint(user_id, token)
         if not text.strip():
             return render_prompt(await intake.begin(user_id), language)
-        prompt = await intake.describe(user_id, text, await svc.nlu.parse(text))
+        prompt = await intake.describe(user_id, text, await turn.parse(text))
         return render_prompt(prompt, language)
     if action in AFTERCARE:
         return await _aftercare(turn, action, value, token)

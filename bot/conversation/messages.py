@@ -36,7 +36,7 @@ async def on_text(turn: Turn) -> list[Reply]:
     prompt = await turn.services.intake.current(turn.person_id)
     if prompt is None:
         return await free_text(turn, text)
-    if await asks_to_cancel(text, turn.services.nlu.parse):
+    if await asks_to_cancel(text, turn.parse):
         return await commands.cancel(turn)
     return await answer_step(turn, prompt.step, text)
 
@@ -46,7 +46,7 @@ async def answer_step(turn: Turn, step: Step, text: str) -> list[Reply]:
     svc, language, user_id = turn.services, turn.language, turn.person_id
     intake = svc.intake
     if step is Step.DESCRIBE:
-        prompt = await intake.describe(user_id, text, await svc.nlu.parse(text))
+        prompt = await intake.describe(user_id, text, await turn.parse(text))
     elif step is Step.ORDER:
         prompt = await intake.give_order(user_id, text)
     elif step is Step.SHOP:
@@ -78,7 +78,7 @@ async def free_text(turn: Turn, text: str) -> list[Reply]:
     number = TICKET_NUMBER.search(text)
     if number and len(text) <= len(number.group(0)) + 12:
         return [await status_reply(turn, number.group(0))]
-    nlu = await svc.nlu.parse(text)
+    nlu = await turn.parse(text)
     if isinstance(nlu, NluResult) and not nlu.is_fallback:
         if nlu.intent in SMALL_TALK or nlu.intent == "faq":
             return [await rasa_reply(turn, text, nlu)]

@@ -24,7 +24,7 @@ from storage.models import Ban, Person, Ticket
 
 # A banned buyer who keeps writing hears the notice again at most this often.
 NOTICE_INTERVAL = timedelta(hours=24)
-APPEAL_CHARS = 2000
+APPEAL_CHARS = 4096  # one whole message: Telegram's limit, above the web chat's
 
 
 class BanError(DomainError):

@@ -121,6 +121,9 @@ class ExportRow:
     resolve_due_at: datetime
     rating_score: int | None
     rating_comment: str | None
+    merged_into: str | None  # the ticket it was folded into; not counted in the figures
+    model_category: str | None  # the model's first guess, beside the final `category`
+    model_confidence: float | None
     # Filled by bot/services/report.py for the export (None until then).
     result_hours: float | None = None
     poor_rating: int | None = None  # 1 below 3 stars, 0 otherwise, empty when not rated
@@ -230,6 +233,9 @@ class StatsService:
             resolve_due_at=ticket.resolve_due_at.astimezone(self._timezone),
             rating_score=score,
             rating_comment=comment,
+            merged_into=ticket.merged_into,
+            model_category=ticket.model_category,
+            model_confidence=ticket.model_confidence,
         )
 
 

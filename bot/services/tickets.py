@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from enum import Enum
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -270,41 +271,32 @@ class TicketService:
         self, number: str, assignee_id: int | None, actor_id: int | None
     ) -> TicketRecord:
         """Gives the ticket to an agent (None takes it back) and logs it."""
-        now = self._clock()
-        async with transaction(self._sessions) as session:
-            ticket = await _existing(session, number, for_update=True)
-            before = ticket.assignee_id
-            ticket.assignee_id = assignee_id
-            ticket.updated_at = now
-            repo.record_change(
-                session,
-                action="assigned",
-                at=now,
-                actor_id=actor_id,
-                ticket_id=ticket.id,
-                before={"assignee_id": before},
-                after={"assignee_id": assignee_id},
-            )
-            return TicketRecord.of(ticket)
+        return await self._set(number, "assigned", "assignee_id", assignee_id, actor_id)
 
     async def set_priority(
         self, number: str, priority: Priority, actor_id: int | None
     ) -> TicketRecord:
         """Changes the ticket's priority and logs it."""
+        return await self._set(number, "priority", "priority", priority, actor_id)
+
+    async def _set(
+        self, number: str, action: str, column: str, value: Any, actor_id: int | None
+    ) -> TicketRecord:
+        """Sets one column of the ticket, with an audit entry of its value before and after."""
         now = self._clock()
         async with transaction(self._sessions) as session:
             ticket = await _existing(session, number, for_update=True)
-            before = ticket.priority
-            ticket.priority = priority
+            before = getattr(ticket, column)
+            setattr(ticket, column, value)
             ticket.updated_at = now
             repo.record_change(
                 session,
-                action="priority",
+                action=action,
                 at=now,
                 actor_id=actor_id,
                 ticket_id=ticket.id,
-                before={"priority": before.value},
-                after={"priority": priority.value},
+                before={column: _audited(before)},
+                after={column: _audited(value)},
             )
             return TicketRecord.of(ticket)
 
@@ -495,3 +487,8 @@ def attachment_row(
         sender_id=sender_id,
         download=queued(now),
     )
+
+
+def _audited(value: Any) -> Any:
+    """An enum as its code, so the audit log stays plain JSON."""
+    return value.value if isinstance(value, Enum) else value

@@ -120,3 +120,22 @@ async def test_ban_needs_a_reason_and_unban_a_banned_buyer(desk: Desk) -> None:
     await _ban(desk)
     await _ban(desk)
     assert desk.fake.sent_to(desk.group)[-1].content == shown("ban.already")
+
+
+async def test_cancel_is_not_an_appeal_and_a_long_appeal_is_kept_whole(desk: Desk) -> None:
+    svc, world, buyer = desk.world.services, desk.world, desk.buyer
+    await _ban(desk)
+
+    # "取消" right after the ban is no reason: nothing is recorded, and having just been told
+    # how to appeal, they are not told again the same day.
+    before = len(desk.fake.sent_to(buyer))
+    desk.fake.send_text(buyer, "取消")
+    await world.settle()
+    assert len(desk.fake.sent_to(buyer)) == before
+    assert (await svc.bans.current(buyer.id)).appeal_text is None
+    # Their real appeal, as long as one Telegram message allows, reaches the supervisor whole.
+    appeal = "我没有辱骂任何人,只是快递一直不到很着急。" * 180
+    assert 3000 < len(appeal) <= 4096
+    replies = await world.say(buyer, appeal)
+    assert [m.content for m in replies] == [shown("ban.appeal_received")]
+    assert (await svc.bans.current(buyer.id)).appeal_text == appeal

@@ -344,3 +344,19 @@ async def test_the_summary_says_what_came_from_the_description_in_english(world)
     summary = replies[-1].content
     assert "Anker Official Store" in summary
     assert "Platform, Shop, Outcome taken from your description" in summary
+
+
+async def test_a_short_description_is_classified_once(world: World) -> None:
+    """At the describe question a short text is both checked for "cancel" and classified:
+    one request to the model serves both."""
+    buyer = world.buyer()
+    menu = await world.command(buyer, "start")
+    await world.press(buyer, menu[-1], "📝 新投诉")
+    world.rasa.understands("杯子碎了", "product_quality", 0.9)
+    world.rasa.requests.clear()
+
+    replies = await world.say(buyer, "杯子碎了")
+
+    assert "商品质量问题" in replies[-1].content
+    parses = [body for path, body in world.rasa.requests if path == "/model/parse"]
+    assert parses == [{"text": "杯子碎了"}]

@@ -46,6 +46,9 @@ EXPECTED_HEADER = [
     "resolve_due_at",
     "rating_score",
     "rating_comment",
+    "merged_into",
+    "model_category",
+    "model_confidence",
     "result_hours",  # the analysis columns, filled by bot/services/report.py (test_report.py)
     "poor_rating",
     "shop_key",
@@ -70,6 +73,9 @@ FIRST = [
     "2026-11-18T00:00:00+08:00",
     "4",
     COMMENT,
+    "",
+    "not_as_described",  # the model's first guess, corrected by an agent
+    "0.61",
     *[""] * 4,
 ]
 LAST = [
@@ -89,6 +95,9 @@ LAST = [
     "2026-11-22T10:00:00+08:00",
     "2026-11-23T10:00:00+08:00",
     "2026-11-24T10:00:00+08:00",
+    "",
+    "",
+    "TS-20261121-0001",  # folded into the first ticket
     "",
     "",
     *[""] * 4,
@@ -131,6 +140,8 @@ async def stats(
         resolve_due_at=WEEK_STARTS + timedelta(hours=72),
     )
     await tickets.rate(BUYER, first.number, 4, COMMENT)
+    await move(sessions, first.number, model_category="not_as_described", model_confidence=0.61)
+    await move(sessions, last.number, merged_into=first.number)
     await move(sessions, too_early.number, filed_at=WEEK_STARTS - timedelta(seconds=1))
     await move(sessions, too_late.number, filed_at=WEEK_STARTS + timedelta(days=7))
     assert last.filed_at == clock.now
