@@ -98,7 +98,9 @@ class Buyers:
             labels = [b["text"] for b in question.buttons]
             choice = "✅ 对" if "✅ 对" in labels else labels[0]
             question = await self.step(user, lambda: fake.press_button(user, question, choice))
-            for _ in range(4):
+            for _ in range(4):  # the questions left (some may be answered by the description)
+                if "跳过" not in [b["text"] for b in question.buttons]:
+                    break
                 question = await self.step(
                     user, lambda q=question: fake.press_button(user, q, "跳过")
                 )
