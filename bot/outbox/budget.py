@@ -33,14 +33,15 @@ class SendBudgetShared:
         self._sessions, self._limit, self._now = sessions, int(per_second), now
         self._cleaned = 0
 
-    async def take(self) -> None:
+    async def take(self) -> int | None:
+        """Returns the second the place was taken in (None: no limit)."""
         if self._limit <= 0:
-            return  # no limit (TELEGRAM_MAX_MESSAGES_PER_SECOND=0)
+            return None  # no limit (TELEGRAM_MAX_MESSAGES_PER_SECOND=0)
         while True:
             now = self._now()
             second = int(now)
             if await self._count(second) <= self._limit:
-                return
+                return second
             await asyncio.sleep(max(second + 1 - self._now(), 0.001))
 
     async def _count(self, second: int) -> int:
