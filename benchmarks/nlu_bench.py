@@ -7,13 +7,16 @@ The model comes from ensure_model() (the one the bot serves); `--train-into DIR`
 into DIR, with an empty Rasa cache, and times that. The server listens on a free loopback port
 and is stopped at the end.
 
-Quality: every message of the development set (tests/data/nlu_dev.yml) and of the evaluation
-set (tests/data/nlu_eval.yml) is parsed and scored as the bot sees it (nlu_fallback counts as
-a miss), side by side with the baseline of nlu/baseline.py (character n-gram TF-IDF
-+ logistic regression on the same training data, run in the Rasa environment). Reliability:
+Quality: every message of the two development sets (tests/data/nlu_dev.yml, nlu_dev2.yml)
+and of the evaluation set (tests/data/nlu_eval.yml) is parsed and scored as the bot sees it
+(nlu_fallback counts as a miss), side by side with the baseline of nlu/baseline.py
+(character n-gram TF-IDF + logistic regression on the same training data, run in the Rasa
+environment). Reliability:
 how often the model's best intent is right, by bins of its confidence, on the development set.
 
-Speed: messages then cycle through both sets' texts one at a time and from concurrent clients.
+Speed: messages then cycle through the sets' texts one at a time and from concurrent clients.
+`--latency` skips the scoring (for a quick run on a quiet machine); `--components` adds the
+CPU time of each pipeline component, parsed in one process (nlu/component_timing.py).
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from tests.nlu.scoring import confusions, load_examples, macro_f1, score  # noqa
 
 EVALUATION_FILE = PROJECT_DIR / "tests" / "data" / "nlu_eval.yml"
 DEVELOPMENT_FILE = PROJECT_DIR / "tests" / "data" / "nlu_dev.yml"
+DEVELOPMENT2_FILE = PROJECT_DIR / "tests" / "data" / "nlu_dev2.yml"
 FALLBACK = "nlu_fallback"
 CONFIDENCE_BINS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
@@ -276,6 +280,18 @@ async def score_sets(client: httpx.AsyncClient, sets: list[Path]) -> dict[str, A
     return scored
 
 
+def component_times(model: Path, sets: list[Path]) -> str:
+    """nlu/component_timing.py's table: CPU per pipeline component, in one Rasa process."""
+    command = [
+        str(NluPaths().venv / "bin" / "python"),
+        str(PROJECT_DIR / "nlu" / "component_timing.py"), str(model), *map(str, sets),
+    ]  # fmt: skip
+    done = subprocess.run(
+        command, cwd=PROJECT_DIR, env=rasa_env(), check=True, capture_output=True, text=True
+    )
+    return "\ncomponents " + done.stdout
+
+
 def obtain_model(train_into: Path | None) -> tuple[Path, float | None]:
     """The production model and the seconds its training took (None when it was reused)."""
     if train_into is None:
@@ -308,7 +324,7 @@ async def measure(server: NluServer, args: argparse.Namespace) -> dict[str, Any]
         idle = memory(pid)
         for text in texts[: args.warmup]:
             await parse(client, text)
-        scored = await score_sets(client, args.sets)
+        scored = None if args.latency else await score_sets(client, args.sets)
         sequential, _ = await one_at_a_time(client, texts, args.messages, pid)
         parallel = await concurrently(client, texts, args.messages, args.clients, pid)
     return {
@@ -356,7 +372,10 @@ def report(result: dict[str, Any]) -> None:
         f"peak {end['peak_mib']:.0f} MiB (VmHWM), now {end['rss_mib']:.0f} MiB (VmRSS), "
         f"{idle['rss_mib']:.0f} MiB right after start"
     )
-    report_quality(result["quality"])
+    if result["quality"] is not None:
+        report_quality(result["quality"])
+    if result.get("components"):
+        print(result["components"], end="")
 
 
 def report_quality(scored: dict[str, Any]) -> None:
@@ -403,11 +422,17 @@ def main() -> None:
         "--sets",
         type=Path,
         nargs="+",
-        default=[DEVELOPMENT_FILE, EVALUATION_FILE],
+        default=[DEVELOPMENT_FILE, DEVELOPMENT2_FILE, EVALUATION_FILE],
         help="labelled sets to score and whose texts to send",
     )
     parser.add_argument("--train-into", type=Path, help="train afresh into this models folder")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--latency", action="store_true", help="timings, memory and components only, no scores"
+    )
+    parser.add_argument(
+        "--components", action="store_true", help="also CPU time per pipeline component"
+    )
     args = parser.parse_args()
     if args.messages < 100 or args.clients < 1:
         parser.error("--messages must be at least 100 and --clients at least 1")
@@ -435,6 +460,8 @@ def main() -> None:
         "machine_after": machine(),
         **measured,
     }
+    if args.components:
+        result["components"] = component_times(model, args.sets)
     report(result)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

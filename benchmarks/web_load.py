@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import resource
 import signal
@@ -30,15 +29,24 @@ import httpx
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from benchmarks.load_bench import (  # noqa: E402
+from benchmarks.harness import (  # noqa: E402
+    DONE,
+    MAX_DETAILS,
+    NEW_COMPLAINT,
+    category_choice,
     count_tickets,
     cpu_seconds,
     database_url,
     descriptions,
+    detail_choice,
     drop_schema,
+    ms,
+    nlu_server,
     peak_memory_mib,
+    percentile,
+    report,
 )
-from bot.nlu_model import NluServer, ensure_model, free_port  # noqa: E402
+from bot.nlu_model import free_port  # noqa: E402
 from storage.migrate import upgrade_database  # noqa: E402
 from tests.web.page import Page, text_of  # noqa: E402
 
@@ -69,16 +77,17 @@ class Visitors:
             await page.become_visitor("zh")
             await page.connect()
             question = await self.step(page, lambda: page.say(description))
-            labels = [b["label"] for row in question["buttons"] for b in row]
-            if "📝 新投诉" in labels:  # read as a question: start explicitly
-                await self.step(page, lambda: page.press("📝 新投诉"), buttons=False)
+            if NEW_COMPLAINT in labels_of(question):  # read as a question: start explicitly
+                await self.step(page, lambda: page.press(NEW_COMPLAINT), buttons=False)
                 question = await self.step(page, lambda: page.say(description))
-                labels = [b["label"] for row in question["buttons"] for b in row]
-            choice = "✅ 对" if "✅ 对" in labels else labels[0]
-            await self.step(page, lambda: page.press(choice))
-            for _ in range(4):
-                await self.step(page, lambda: page.press("跳过"))
-            await self.step(page, lambda: page.press("✅ 完成"))
+            choice = category_choice(labels_of(question))
+            question = await self.step(page, lambda: page.press(choice))
+            for _ in range(MAX_DETAILS):
+                skip = detail_choice(labels_of(question))
+                if skip is None:
+                    break
+                question = await self.step(page, lambda s=skip: page.press(s))
+            await self.step(page, lambda: page.press(DONE))
             await self.step(page, lambda: page.press("✅ 提交"))
             assert "已提交" in text_of(page.messages[-1]) or any(
                 "已提交" in text_of(m) for m in page.messages[-3:]
@@ -88,6 +97,10 @@ class Visitors:
             print(f"visitor: {type(error).__name__}: {str(error)[:300]}", file=sys.stderr)
         finally:
             await page.close()
+
+
+def labels_of(question: dict) -> list[str]:
+    return [b["label"] for row in question["buttons"] for b in row]
 
 
 def _tail(log: Path) -> str:
@@ -112,9 +125,15 @@ async def run(args: argparse.Namespace) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="web-load-"))
     url, schema = await database_url(args.database, folder)
     await upgrade_database(url)
-    nlu = NluServer(ensure_model(), free_port(), log_file=folder / "rasa.log")
-    nlu.start()
-    nlu.wait_ready()
+    try:
+        with nlu_server(folder) as nlu:
+            return await run_service(args, folder, url, nlu)
+    finally:
+        if schema:
+            await drop_schema(schema)
+
+
+async def run_service(args: argparse.Namespace, folder: Path, url: str, nlu) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     env.update(
         DATABASE_URL=url, RASA_URL=nlu.url, DATA_DIR=str(folder), LOG_LEVEL="WARNING",
@@ -145,9 +164,6 @@ async def run(args: argparse.Namespace) -> dict:
     finally:
         if service.poll() is None:
             service.kill()
-        nlu.stop()
-        if schema:
-            await drop_schema(schema)
     latencies = sorted(visitors.latencies)
     return {
         "database": args.database,
@@ -155,8 +171,8 @@ async def run(args: argparse.Namespace) -> dict:
         "messages": len(latencies),
         "seconds": round(wall, 2),
         "messages_per_second": round(len(latencies) / wall, 1),
-        "p50_ms": round(statistics.median(latencies) * 1000, 1),
-        "p99_ms": round(latencies[max(int(len(latencies) * 0.99) - 1, 0)] * 1000, 1),
+        "p50_ms": ms(statistics.median(latencies)) if latencies else None,
+        "p99_ms": ms(percentile(latencies, 0.99)),
         "service_cpu_seconds": round(service_cpu, 1),
         "nlu_cpu_seconds": round(nlu_cpu, 1),
         "service_cpu_ms_per_message": round(service_cpu * 1000 / max(len(latencies), 1), 2),
@@ -175,13 +191,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     result = asyncio.run(run(args))
-    for key, value in result.items():
-        print(f"{key:>28}: {value}")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=2))
-    if result["tickets_filed"] != result["tickets_expected"]:
-        sys.exit(1)
+    report([result], args.json, filed="tickets_filed", expected="tickets_expected")
 
 
 if __name__ == "__main__":

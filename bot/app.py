@@ -24,6 +24,7 @@ from bot.agents.desk import AgentDesk
 from bot.agents.posting import CardWriter, GroupPoster
 from bot.channels.delivery import BuyerDelivery
 from bot.channels.telegram import buyer
+from bot.channels.telegram.buyer_topics import BuyerTopics
 from bot.channels.telegram.delivery import TelegramBuyers
 from bot.channels.telegram.outbox import TelegramOutbox
 from bot.channels.web.files import WebFiles
@@ -57,6 +58,7 @@ from bot.services.followups import FollowUpService
 from bot.services.groups import AgentGroupService
 from bot.services.intake import IntakeService
 from bot.services.merge import MergeService
+from bot.services.message_versions import MessageVersions
 from bot.services.people import PeopleService
 from bot.services.prompts import POSTED as PROMPT_POSTED
 from bot.services.prompts import PromptService
@@ -78,11 +80,12 @@ AUTO_CLOSE_CHECK = timedelta(minutes=10)
 PRIVATE = filters.ChatType.PRIVATE
 BUYER_COMMANDS = tuple(COMMANDS)
 GROUPS = filters.ChatType.GROUPS
-UNSUPPORTED = (
-    filters.Sticker.ALL | filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE | filters.LOCATION
-    | filters.VENUE | filters.CONTACT | filters.POLL | filters.Dice.ALL | filters.ANIMATION
-    | filters.GAME | filters.STORY
+MEDIA = (
+    filters.PHOTO | filters.VIDEO | filters.Document.ALL | filters.VOICE | filters.AUDIO
+    | filters.VIDEO_NOTE | filters.ANIMATION
 )  # fmt: skip
+SHARED = filters.Sticker.ALL | filters.LOCATION | filters.VENUE | filters.CONTACT
+UNSUPPORTED = filters.POLL | filters.Dice.ALL | filters.GAME | filters.STORY
 
 
 def build_application(
@@ -142,8 +145,8 @@ def _register_handlers(application: Application, settings: Settings) -> None:
     application.add_handler(
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, buyer.on_text)
     )
-    media = filters.PHOTO | filters.VIDEO | filters.Document.ALL
-    application.add_handler(MessageHandler(PRIVATE & media, buyer.on_media))
+    application.add_handler(MessageHandler(PRIVATE & MEDIA, buyer.on_media))
+    application.add_handler(MessageHandler(PRIVATE & SHARED, buyer.on_shared))
     application.add_handler(MessageHandler(PRIVATE & UNSUPPORTED, buyer.on_unsupported))
     for name in (*agent_commands.AGENT_COMMANDS, *agent_moderation.COMMANDS):
         application.add_handler(CommandHandler(name, agent_commands.from_outside, filters=PRIVATE))
@@ -160,6 +163,12 @@ def _register_handlers(application: Application, settings: Settings) -> None:
     for name, callback in (agent_commands.COMMANDS | agent_moderation.COMMANDS).items():
         application.add_handler(CommandHandler(name, callback, filters=GROUPS))
     application.add_handler(CommandHandler("stats", agent_stats.stats))
+    application.add_handler(
+        MessageHandler(
+            GROUPS & filters.UpdateType.EDITED_MESSAGE & ~filters.COMMAND,
+            agent_messages.on_group_edit,
+        )
+    )
     group_command = GROUPS & filters.COMMAND & filters.UpdateType.MESSAGE
     application.add_handler(MessageHandler(group_command, agent_commands.unknown))
     application.add_handler(
@@ -201,8 +210,11 @@ def build_services(settings: Settings, clock: Clock, bot: Bot | None) -> Service
     budget = None
     if locks.shared:  # several processes: Telegram's overall limit is kept by all together
         budget = SendBudgetShared(sessions, settings.telegram_max_messages_per_second).take
-    direct, lanes = _telegram_outbox(bot, outbox, followups, locks, clock, budget)
-    telegram = {} if direct is None else {"telegram": TelegramBuyers(direct)}
+    topics = None
+    if bot is not None:
+        topics = BuyerTopics(bot, tickets, people, enabled=settings.buyer_topics_enabled)
+    direct, lanes = _telegram_outbox(bot, outbox, followups, locks, clock, budget, topics)
+    telegram = {} if direct is None else {"telegram": TelegramBuyers(direct, topics)}
     buyers = BuyerDelivery(people, telegram, followups)
     cards = CardWriter(tickets, people, language=settings.agent_language,
                        timezone=settings.timezone, clock=clock, buyers=buyers)  # fmt: skip
@@ -241,6 +253,7 @@ def build_services(settings: Settings, clock: Clock, bot: Bot | None) -> Service
         stats=StatsService(sessions, clock, settings.timezone),
         corrections=CorrectionService(sessions, clock),
         merges=MergeService(sessions, clock=clock),
+        versions=MessageVersions(sessions, clock),
         bans=BanService(sessions, clock=clock),
         assignment=assignment,
         locks=locks,
@@ -261,11 +274,12 @@ def _telegram_outbox(
     locks: Locks,
     clock: Clock,
     budget,
+    topics: BuyerTopics | None,
 ) -> tuple[TelegramOutbox | None, LaneWorkers | None]:
     """Private chats on Telegram through the outbox: one lane per chat, sent at once."""
     if bot is None:
         return None, None
-    outbox = TelegramOutbox(bot, store, followups)
+    outbox = TelegramOutbox(bot, store, followups, topics)
     sender = ItemSender(store, outbox.deliver, clock=clock, on_sent=outbox.delivered,
                         on_refused=outbox.undelivered, budget=budget)  # fmt: skip
     lanes = LaneWorkers(store, sender, locks, prefix=BUYER_PREFIX, clock=clock)
@@ -278,8 +292,13 @@ def _starter(settings: Settings, clock: Clock):
         """Opens the database and the NLU client, and schedules the periodic jobs."""
         data: BotData = application.bot_data
         data.services = build_services(settings, clock, application.bot)
-        data.web_server = None
-        if settings.web_enabled:
+        data.web_server = data.web_app = None
+        if settings.web_enabled and settings.webhook_url:
+            from bot.channels.web.service import web_chat_app
+
+            # Mounted into the webhook's app: one server on WEBHOOK_LISTEN:WEBHOOK_PORT.
+            data.web_app = web_chat_app(data.services, application.bot)
+        elif settings.web_enabled:
             from bot.channels.web.service import start_web_chat
 
             try:

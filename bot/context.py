@@ -26,6 +26,7 @@ from bot.services.followups import FollowUpService
 from bot.services.groups import AgentGroupService
 from bot.services.intake import IntakeService
 from bot.services.merge import MergeService
+from bot.services.message_versions import MessageVersions
 from bot.services.people import PeopleService
 from bot.services.prompts import PromptService
 from bot.services.report import ReportService
@@ -38,6 +39,8 @@ from storage.db import SessionFactory
 from storage.locks import Locks
 
 if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
     from bot.channels.telegram.outbox import TelegramOutbox
     from bot.channels.web.chat import WebChat
     from bot.channels.web.server import WebServer
@@ -65,6 +68,7 @@ class Services:
     outbox_worker: OutboxWorker
     corrections: CorrectionService
     merges: MergeService
+    versions: MessageVersions
     bans: BanService
     assignment: AssignmentService
     evidence: EvidenceService
@@ -84,7 +88,8 @@ class BotData:
     """Application-wide data; `services` is set once the application has started."""
 
     services: Services
-    web_server: WebServer | None = None
+    web_server: WebServer | None = None  # the web chat's own server (long polling)
+    web_app: ASGIApp | None = None  # the web chat, for the webhook's server to mount
 
 
 Context = CallbackContext[ExtBot[None], dict, dict, BotData]

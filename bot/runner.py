@@ -13,7 +13,7 @@ import logging
 import signal
 from collections.abc import Sequence
 
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Mount
 from telegram import Update
 from telegram.ext import Application
 
@@ -23,7 +23,6 @@ from bot.inbox.dispatcher import InboxDispatcher
 from bot.inbox.polling import poll
 from bot.inbox.store import InboxStore
 from bot.settings import Settings
-from storage.db import create_session_factory
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +51,7 @@ async def _serve(application, settings: Settings, extra_routes, stop: asyncio.Ev
         if application.post_init is not None:
             await application.post_init(application)
         services = application.bot_data.services
-        store = InboxStore(create_session_factory(services.engine))
+        store = InboxStore(services.engine)
         dispatcher = InboxDispatcher(
             application, store, services.locks, interrupted=interrupted_handler(application)
         )
@@ -75,7 +74,7 @@ async def _serve(application, settings: Settings, extra_routes, stop: asyncio.Ev
                 log.error("Stopping: %s", task.exception())
         waiter.cancel()
         if server is not None:
-            server.http.stop()
+            await server.stop()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -88,28 +87,28 @@ async def _serve(application, settings: Settings, extra_routes, stop: asyncio.Ev
             await application.post_shutdown(application)
 
 
-class _Webhook:
-    def __init__(self, http: HttpServer, task: asyncio.Task) -> None:
-        self.http, self.task = http, task
-
-
-async def _start_webhook(application, settings, store, dispatcher, extra_routes) -> _Webhook:
+async def _start_webhook(application, settings, store, dispatcher, extra_routes) -> HttpServer:
+    """One server for the webhook and, mounted after it, the web chat (when it is on)."""
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
 
     async def accept(payload: dict) -> None:
         dispatcher.notify(await store.accept([payload]))
 
-    app = build_app([webhook_route(WEBHOOK_PATH, accept, secret), *extra_routes])
-    http = HttpServer(app, settings.webhook_listen, settings.webhook_port)
-    task = asyncio.create_task(http.serve(), name="http server")
-    while not http.started:
-        if task.done():
-            task.result()  # the port is taken, say
-        await asyncio.sleep(0.05)
+    routes = [webhook_route(WEBHOOK_PATH, accept, secret), *extra_routes]
+    web_app = getattr(application.bot_data, "web_app", None)
+    if web_app is not None:
+        routes.append(Mount("", app=web_app))
+    server = HttpServer(
+        build_app(routes), settings.webhook_listen, settings.webhook_port,
+        max_frame_bytes=settings.web_max_frame_bytes,
+    )  # fmt: skip
+    await server.start()
+    if web_app is not None:
+        log.info("Web chat served with the webhook on %s:%s", settings.webhook_listen, server.port)
     await application.bot.set_webhook(
         settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
     )
-    return _Webhook(http, task)
+    return server
 
 
 async def _poll(application, store, dispatcher) -> None:

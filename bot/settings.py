@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     flood_burst: int = 30
     flood_period_seconds: float = 10.0
     default_language: str = "zh"
+    buyer_topics_enabled: bool = True  # a topic per ticket in buyers' chats, where the bot has them
     evidence_dir: Path | None = None  # default: DATA_DIR/evidence
     evidence_check_seconds: float = 15
     shop_alert_threshold: int = 5  # an alert when one shop has more complaints in 7 days
@@ -81,11 +82,15 @@ class Settings(BaseSettings):
 
     @property
     def effective_web_url(self) -> str:
-        """WEB_PUBLIC_URL, or the address the web chat listens on."""
+        """WEB_PUBLIC_URL, or the address the web chat listens on (in webhook mode the
+        webhook's server carries it, on WEBHOOK_LISTEN:WEBHOOK_PORT)."""
         if self.web_public_url:
             return self.web_public_url.rstrip("/")
-        host = "127.0.0.1" if self.web_host in ("0.0.0.0", "::", "") else self.web_host
-        return f"http://{host}:{self.web_port}"
+        host, port = self.web_host, self.web_port
+        if self.webhook_url and self.telegram_bot_token is not None:
+            host, port = self.webhook_listen, self.webhook_port
+        host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        return f"http://{host}:{port}"
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -75,9 +75,11 @@ async def transaction(
 
 def dialect_insert(session: AsyncSession) -> Callable[..., Insert]:
     """The dialect's INSERT construct, which offers ON CONFLICT on both databases."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert
+    return dialect_insert_for(session.get_bind().dialect.name)
+
+
+def dialect_insert_for(dialect: str) -> Callable[..., Insert]:
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def _ensure_sqlite_folder(url: URL) -> None:

@@ -67,9 +67,13 @@ async def mark_effects_with(session: AsyncSession) -> Handling | None:
     await session.flush()
     if not session.sync_session.info.pop(WROTE, False):
         return None
-    await session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.update_id == state.update_id, InboxUpdate.effects_at.is_(None))
+    # A Core statement on the transaction's connection: the ORM's bulk-update machinery
+    # (identity-map sync, events) costs more than the stamp and is not needed for it.
+    inbox = InboxUpdate.__table__
+    connection = await session.connection()
+    await connection.execute(
+        update(inbox)
+        .where(inbox.c.update_id == state.update_id, inbox.c.effects_at.is_(None))
         .values(effects_at=datetime.now(UTC))
     )
     return state

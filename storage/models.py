@@ -59,6 +59,10 @@ class AttachmentKind(StrEnum):
     PHOTO = "photo"
     DOCUMENT = "document"
     VIDEO = "video"
+    VOICE = "voice"
+    AUDIO = "audio"
+    VIDEO_NOTE = "video_note"
+    ANIMATION = "animation"
 
 
 class EvidenceState(StrEnum):
@@ -162,6 +166,7 @@ class Ticket(Base):
             "group_chat_id",
             "group_card_message_id",
         ),
+        Index("ix_tickets_owner_id_buyer_topic_id", "owner_id", "buyer_topic_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -203,6 +208,8 @@ class Ticket(Base):
     group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     group_topic_id: Mapped[int | None] = mapped_column(BigInteger)
     group_card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The ticket's topic in the buyer's private chat (bots with topics in private chats).
+    buyer_topic_id: Mapped[int | None] = mapped_column(BigInteger)
 
     anonymised_at: Mapped[datetime | None]
     # Set when the ticket was folded into another of the same buyer (it is closed then).
@@ -238,6 +245,17 @@ class TicketMessage(Base):
     buyer_message_id: Mapped[int | None] = mapped_column(BigInteger)
     group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     group_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class TicketMessageVersion(Base):
+    """One text a conversation message had: the first as sent, then each edit, for the audit."""
+
+    __tablename__ = "ticket_message_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_message_id: Mapped[int] = mapped_column(ForeignKey("ticket_messages.id"), index=True)
+    text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
 
 
 class Attachment(Base):

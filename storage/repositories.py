@@ -97,6 +97,14 @@ async def ticket_by_topic(session: AsyncSession, chat_id: int, topic_id: int) ->
     return (await session.execute(query)).scalars().first()
 
 
+async def ticket_by_buyer_topic(
+    session: AsyncSession, owner_id: int, topic_id: int
+) -> Ticket | None:
+    """The buyer's ticket that owns this topic of their private chat with the bot."""
+    query = select(Ticket).where(Ticket.owner_id == owner_id, Ticket.buyer_topic_id == topic_id)
+    return (await session.execute(query)).scalars().first()
+
+
 def record_change(
     session: AsyncSession,
     *,

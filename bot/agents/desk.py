@@ -17,15 +17,17 @@ from typing import TYPE_CHECKING
 
 from telegram import Bot, InputFile, Message
 from telegram.constants import MessageLimit
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.agents.posting import NOTE, REFRESH, RELAY, STORED_PREFIX, TICKET, CardWriter
-from bot.agents.sending import chunks
+from bot.agents import receipts
+from bot.agents.posting import EDIT, NOTE, REFRESH, RELAY, STORED_PREFIX, TICKET, CardWriter
+from bot.agents.sending import chunks, takes_caption
 from bot.channels.delivery import BuyerDelivery, ChannelUnavailable
 from bot.outbox.followups import Followup, Followups, followup
 from bot.outbox.store import OutboxStore
 from bot.services.followups import Pending
 from bot.services.groups import AgentGroupService
+from bot.services.message_versions import Edited
 from bot.services.people import PeopleService
 from bot.services.records import GroupRecord, TicketRecord
 from bot.services.tickets import TicketService
@@ -77,8 +79,10 @@ class AgentDesk:
     # ------------------------------------------------------------------ tickets and cards
 
     async def ticket_filed(self, ticket: TicketRecord) -> None:
-        """Queues the ticket's topic, card and evidence for the group; returns at once."""
+        """Queues the ticket's topic, card and evidence for the group; returns at once; opens
+        the ticket's topic in the buyer's chat where their channel has one."""
         await self.post_pending_cards([ticket])
+        await self.buyers.ticket_filed(ticket)
 
     async def post_pending_cards(self, tickets: Sequence[TicketRecord]) -> None:
         """Queues a card for each ticket not in the group yet: never twice for one ticket."""
@@ -134,6 +138,43 @@ class AgentDesk:
             )
         self._wake()
 
+    async def buyer_edited(self, ticket: TicketRecord, edited: Edited, *, caption: bool) -> None:
+        """Queues the edit of the topic's copy, after the relay of the message itself."""
+        if ticket.group_chat_id is None and await self.groups.active() is None:
+            return
+        payload = {"number": ticket.number, "row": edited.message.id,
+                   "text": edited.message.text, "caption": caption}  # fmt: skip
+        await self._queue(EDIT, payload)
+
+    async def agent_edited(self, ticket: TicketRecord, edited: Edited, message: Message) -> None:
+        """An agent edited an answer the buyer has: the buyer's copy shows the new text,
+        marked as edited; when Telegram refuses (too old, deleted) the topic is told."""
+        buyer_message = edited.message.buyer_message_id
+        if buyer_message is None:
+            return
+        language = await self._buyer_language(ticket)
+        mark = t(language, "kinds.edited_mark")
+        text = escape(edited.message.text or "")
+        if message.text is not None:
+            body = t(language, "notify.agent_reply", number=ticket.number, text=text)
+            caption = False
+        else:
+            head = t(language, "notify.agent_reply_file", number=ticket.number)
+            body, caption = head + (f"\n{text}" if text else ""), True
+        body = f"{body}\n<i>{mark}</i>"
+        limit = MessageLimit.CAPTION_LENGTH if caption else MessageLimit.MAX_TEXT_LENGTH
+        try:
+            if shown_length(body) > limit:
+                raise BadRequest("message is too long")
+            await self.buyers.edit(ticket.owner_id, buyer_message, Reply(body), caption=caption)
+        except (TelegramError, ChannelUnavailable) as error:
+            if "not modified" in str(error):
+                return
+            log.info("The buyer's copy of an answer of %s was not edited: %s", ticket.number, error)
+            await self.post_in_ticket(ticket, t(self.language, "kinds.agent_edit_failed"))
+            return
+        await self.reached_buyer(message.chat_id, message.message_id)
+
     async def relay_to_buyer(self, ticket: TicketRecord, message: Message, agent_id: int) -> bool:
         """Sends an agent's message (text or file) to the buyer as the support team's answer."""
         language = await self._buyer_language(ticket)
@@ -146,46 +187,55 @@ class AgentDesk:
             group_chat_id=message.chat_id,
             group_message_id=message.message_id,
         )
-        follow = self._followups(ticket, row.id)
+        follow = self._followups(ticket, row.id, agents=message)
         try:
             head = t(language, "notify.agent_reply_file", number=ticket.number)
             if message.text:
                 body = t(language, "notify.agent_reply", number=ticket.number, text=escape(text))
-                await self._send_headed_to_buyer(ticket.owner_id, head, body, escape(text), follow)
+                await self._send_headed_to_buyer(ticket, head, body, escape(text), follow)
             else:
-                await self._copy_headed_to_buyer(ticket.owner_id, head, message, follow)
+                await self._copy_headed_to_buyer(ticket, head, message, follow)
         except (TelegramError, ChannelUnavailable) as error:
             await self.report_undelivered(ticket, error)
             return False
         return True
 
-    def _followups(self, ticket: TicketRecord, row: int | None = None) -> dict:
-        """On delivery: the conversation message `row` learns its id on the buyer's side;
-        undelivered: the topic is told."""
+    def _followups(
+        self, ticket: TicketRecord, row: int | None = None, agents: Message | None = None
+    ) -> dict:
+        """On delivery: the conversation message `row` learns its id on the buyer's side,
+        and the agent's message `agents` gets its receipt; undelivered: the topic is told."""
         follow = {"if_undelivered": followup(UNDELIVERED, number=ticket.number)}
         if row is not None:
-            follow["after"] = followup(PLACED, row=row, chat=ticket.owner_id)
+            receipt = None if agents is None else [agents.chat_id, agents.message_id]
+            follow["after"] = followup(PLACED, row=row, chat=ticket.owner_id, receipt=receipt)
         return follow
 
+    async def reached_buyer(self, chat_id: int, message_id: int) -> None:
+        """The receipt on the agent's message: it is in the buyer's hands."""
+        await receipts.mark(self.bot, chat_id, message_id, receipts.REACHED_BUYER)
+
     async def _send_headed_to_buyer(
-        self, person_id: int, head: str, body: str, rest: str, follow: dict
+        self, ticket: TicketRecord, head: str, body: str, rest: str, follow: dict
     ) -> None:
         """As `_send_headed`, on the buyer's own channel."""
         if shown_length(body) > MessageLimit.MAX_TEXT_LENGTH:
-            await self.buyers.send(person_id, Reply(head))
+            await self.buyers.send(ticket.owner_id, Reply(head, ticket=ticket.number))
             body = rest
-        await self.buyers.send(person_id, Reply(body), **follow)
+        await self.buyers.send(ticket.owner_id, Reply(body, ticket=ticket.number), **follow)
 
     async def _copy_headed_to_buyer(
-        self, person_id: int, head: str, message: Message, follow: dict
+        self, ticket: TicketRecord, head: str, message: Message, follow: dict
     ) -> None:
         """As `_copy_headed`, on the buyer's own channel."""
         caption = message.caption
         full: str | None = head + (f"\n{escape(caption)}" if caption else "")
-        if shown_length(full) > MessageLimit.CAPTION_LENGTH:
-            await self.buyers.send(person_id, Reply(head))
+        if not takes_caption(message) or shown_length(full) > MessageLimit.CAPTION_LENGTH:
+            await self.buyers.send(ticket.owner_id, Reply(head, ticket=ticket.number))
             full = None  # without a new caption, the file keeps its own
-        await self.buyers.send_from_group(person_id, message, full, **follow)
+        await self.buyers.send_from_group(
+            ticket.owner_id, message, full, ticket=ticket.number, **follow
+        )
 
     def media(self, file_id: str | None) -> str | InputFile:
         """A Telegram file id as it is; a file kept by the service, read for upload."""
@@ -204,7 +254,8 @@ class AgentDesk:
         language = await self._buyer_language(ticket)
         body = t(language, "notify.agent_reply", number=ticket.number, text=escape(text))
         try:
-            await self.buyers.send(ticket.owner_id, Reply(body), **self._followups(ticket, row.id))
+            reply = Reply(body, ticket=ticket.number)
+            await self.buyers.send(ticket.owner_id, reply, **self._followups(ticket, row.id))
         except (TelegramError, ChannelUnavailable) as error:
             await self.report_undelivered(ticket, error)
             return False
@@ -227,8 +278,8 @@ class AgentDesk:
             parts = [*chunks(text), then]
         try:
             for part in parts[:-1]:
-                await self.buyers.send(ticket.owner_id, Reply(part))
-            last = Reply(parts[-1], buttons)
+                await self.buyers.send(ticket.owner_id, Reply(part, ticket=ticket.number))
+            last = Reply(parts[-1], buttons, ticket.number)
             await self.buyers.send(ticket.owner_id, last, **self._followups(ticket))
         except (TelegramError, ChannelUnavailable) as error:
             await self.report_undelivered(ticket, error)
@@ -240,9 +291,14 @@ class AgentDesk:
         followups.on(PLACED, self._placed)
         followups.on(UNDELIVERED, self._undelivered)
 
-    async def _placed(self, message_id: int | None, *, row: int, chat: int) -> None:
-        if message_id is not None:
-            await self.tickets.place_message(row, buyer=(chat, message_id))
+    async def _placed(
+        self, message_id: int | None, *, row: int, chat: int, receipt: list[int] | None = None
+    ) -> None:
+        if message_id is None:
+            return
+        await self.tickets.place_message(row, buyer=(chat, message_id))
+        if receipt is not None:
+            await self.reached_buyer(*receipt)
 
     async def _undelivered(self, error: Exception, *, number: str) -> None:
         await self.report_undelivered(await self.tickets.get(number), error)

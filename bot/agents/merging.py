@@ -10,10 +10,11 @@ from telegram import ReplyParameters
 from telegram.error import TelegramError
 
 from bot.agents.desk import AgentDesk
+from bot.agents.sending import send_file
 from bot.services.merge import MergeResult
 from bot.services.records import AttachmentRecord, TicketRecord
 from bot.texts import t
-from storage.models import AttachmentKind, AuthorKind
+from storage.models import AuthorKind
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +51,12 @@ async def _repost(desk: AgentDesk, target: TicketRecord, item: AttachmentRecord)
     """Shows a moved file in the target's thread, mapped to the target for replies."""
     if target.group_chat_id is None or not item.file_id:
         return
-    send = {
-        AttachmentKind.PHOTO: desk.bot.send_photo,
-        AttachmentKind.VIDEO: desk.bot.send_video,
-        AttachmentKind.DOCUMENT: desk.bot.send_document,
-    }.get(item.kind, desk.bot.send_document)
     caption = escape(item.caption) if item.caption else None
     try:
         media = desk.media(item.file_id)  # a web upload is read from the service's store
-        sent = await send(target.group_chat_id, media, caption=caption, **_where(target))
+        sent = await send_file(
+            desk.bot, item.kind, target.group_chat_id, media, caption, **_where(target)
+        )
     except TelegramError as error:
         log.warning("A moved file of %s could not be shown: %s", target.number, error)
         return

@@ -13,12 +13,16 @@ from telegram import Bot, InputFile, Message
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest
 
+from bot.agents import receipts
 from bot.agents.card import CardFacts, card_keyboard, card_text, is_shortened, topic_name
+from bot.agents.recovery import TicketRecovery
 from bot.agents.sending import (
+    NO_CAPTION,
     albums,
     chunks,
     copy_headed,
     input_media,
+    send_file,
     send_headed,
     where_in_group,
 )
@@ -27,13 +31,14 @@ from bot.services.clock import Clock
 from bot.services.followups import Pending
 from bot.services.groups import AgentGroupService
 from bot.services.people import PeopleService
-from bot.services.records import AttachmentRecord, TicketRecord
+from bot.services.records import AttachmentRecord, GroupRecord, TicketRecord
 from bot.services.tickets import TicketService
+from bot.telegram_errors import card_gone, thread_gone
 from bot.texts import t
 from bot.views.aftercare import rating_text
 from bot.views.evidence import evidence_note
 from bot.views.reply import shown_length
-from storage.models import AttachmentKind, AuthorKind
+from storage.models import AuthorKind
 
 if TYPE_CHECKING:
     from bot.channels.web.files import WebFiles
@@ -43,7 +48,7 @@ log = logging.getLogger(__name__)
 STORED_PREFIX = "web:"  # files the web chat received are kept by the service, not Telegram
 
 # What the outbox carries for the group, by kind.
-TICKET, REFRESH, NOTE, RELAY = "ticket", "refresh", "note", "relay"
+TICKET, REFRESH, NOTE, RELAY, EDIT = "ticket", "refresh", "note", "relay", "edit"
 CARD_COMMENT_CHARS = 300  # the card shows the comment's beginning; the topic has it whole
 
 
@@ -94,6 +99,7 @@ class GroupPoster:
         self.bot, self.groups, self.tickets, self.cards = bot, groups, tickets, cards
         self.language = cards.language
         self.files = files
+        self.recovery = TicketRecovery(self)
 
     def media(self, file_id: str | None) -> str | InputFile | None:
         """A Telegram file id as it is; a file the web chat received, read for upload."""
@@ -102,19 +108,40 @@ class GroupPoster:
         return self.files.input_file(file_id)
 
     async def deliver(self, kind: str, payload: dict[str, Any]) -> int | None:
-        """Posts the item; a note returns its (last) message id, for what follows it."""
+        """Sends the item; a ticket whose topic or card is gone (deleted by an agent, or left
+        in a group no longer linked) is posted again first, so nothing for it is lost. A note
+        returns its (last) message id, for what follows it."""
         ticket = await self.tickets.get(payload["number"])
         if kind == TICKET:
             await self.post_ticket(ticket)
-        elif kind == REFRESH:
+            return None
+        if kind not in (REFRESH, NOTE, RELAY, EDIT):
+            log.error("Unknown outbox item %s for %s", kind, ticket.number)
+            return None
+        ticket = await self.recovery.into_active_group(ticket)
+        try:
+            return await self._send_item(kind, payload, ticket)
+        except BadRequest as error:
+            if not (thread_gone(error) or card_gone(error)):
+                raise
+            log.info("The topic or card of %s was deleted; posting it again", ticket.number)
+            ticket = await self.recovery.repost(ticket, keep_topic=not thread_gone(error))
+            if kind == REFRESH:  # the card just posted is the ticket as it is now
+                return None
+            return await self._send_item(kind, payload, ticket)
+
+    async def _send_item(
+        self, kind: str, payload: dict[str, Any], ticket: TicketRecord
+    ) -> int | None:
+        if kind == REFRESH:
             await self.refresh_card(ticket)
         elif kind == NOTE:
             return await self.note(ticket, payload["text"], payload.get("row"))
-        elif kind == RELAY:
+        elif kind == EDIT:
+            await self.edit_relayed(ticket, payload["row"], payload["text"], payload["caption"])
+        else:
             items = [(row, Pending.from_json(p)) for row, p in payload["items"]]
             await self.relay_from_buyer(ticket, items)
-        else:
-            log.error("Unknown outbox item %s for %s", kind, ticket.number)
 
     async def post_ticket(self, ticket: TicketRecord) -> None:
         """The ticket's topic (in a forum), its card, then its evidence; a card is posted once."""
@@ -124,26 +151,37 @@ class GroupPoster:
         if ticket.group_chat_id == group.chat_id and ticket.group_card_message_id is not None:
             return  # posted already
         thread = ticket.group_topic_id if ticket.group_chat_id == group.chat_id else None
+        ticket = await self.post_card(ticket, group, thread)
+        await self._post_whole_description(ticket)
+        await self._post_evidence(ticket)
+
+    async def post_card(
+        self, ticket: TicketRecord, group: GroupRecord, thread: int | None
+    ) -> TicketRecord:
+        """The card in `thread`; in a forum without one, in a new topic of the ticket."""
         if group.is_forum and thread is None:
-            channel = await self.cards.channel(ticket)
-            topic = await self.bot.create_forum_topic(
-                group.chat_id, topic_name(ticket, self.language, channel)
-            )
-            thread = topic.message_thread_id
-            ticket = await self.tickets.set_group_thread(
-                ticket.number, chat_id=group.chat_id, topic_id=thread, card_message_id=None
-            )
+            thread = await self.new_topic(ticket, group)
         card = await self.bot.send_message(
             group.chat_id,
             await self.cards.text(ticket),
             reply_markup=card_keyboard(ticket, self.language),
             message_thread_id=thread,
         )
-        ticket = await self.tickets.set_group_thread(
+        return await self.tickets.set_group_thread(
             ticket.number, chat_id=group.chat_id, topic_id=thread, card_message_id=card.message_id
         )
-        await self._post_whole_description(ticket)
-        await self._post_evidence(ticket)
+
+    async def new_topic(self, ticket: TicketRecord, group: GroupRecord) -> int:
+        """A topic for the ticket in the forum, remembered before anything is posted in it."""
+        channel = await self.cards.channel(ticket)
+        topic = await self.bot.create_forum_topic(
+            group.chat_id, topic_name(ticket, self.language, channel)
+        )
+        await self.tickets.set_group_thread(
+            ticket.number, chat_id=group.chat_id, topic_id=topic.message_thread_id,
+            card_message_id=None,
+        )  # fmt: skip
+        return topic.message_thread_id
 
     async def refresh_card(self, ticket: TicketRecord) -> None:
         """Rewrites the card in place with the ticket as it is now."""
@@ -180,11 +218,18 @@ class GroupPoster:
             return  # no card in the group; the messages are in the ticket's record
         header = t(self.language, "agent.buyer_says")
         where = where_in_group(ticket)
+        on_telegram = await self.cards.channel(ticket) == "telegram"
         for row_id, pending in items:
             if pending.evidence is not None and (pending.evidence.file_id or "").startswith(
                 STORED_PREFIX
             ):
                 sent = await self._send_stored(ticket.group_chat_id, header, pending, **where)
+            elif pending.shared is not None or _without_caption(pending):
+                # A sticker, a place, a contact, a video note: shown as Telegram shows it,
+                # under the header (none of them takes a caption).
+                await self.bot.send_message(ticket.group_chat_id, header, **where)
+                source = (pending.chat_id, pending.message_id)
+                sent = await self.bot.copy_message(ticket.group_chat_id, *source, **where)
             elif pending.evidence is not None:
                 source = (pending.chat_id, pending.message_id)
                 sent = await copy_headed(
@@ -196,6 +241,36 @@ class GroupPoster:
                     self.bot, ticket.group_chat_id, header, f"{header}\n{text}", text, **where
                 )
             await self.tickets.place_message(row_id, group=(ticket.group_chat_id, sent.message_id))
+            if on_telegram:
+                await receipts.mark(
+                    self.bot, pending.chat_id, pending.message_id, receipts.SEEN_BY_AGENTS
+                )
+
+    async def edit_relayed(self, ticket: TicketRecord, row: int, text: str | None,
+                           caption: bool) -> None:  # fmt: skip
+        """The buyer edited a relayed message: its copy in the topic shows the new text,
+        marked as edited; a copy Telegram no longer lets the bot edit gets a new message."""
+        relayed = await self.tickets.message(row)
+        if relayed.group_chat_id is None or relayed.group_message_id is None:
+            return  # never shown in the group (no group then): the record has the new text
+        mark = t(self.language, "kinds.edited_mark")
+        header = f"{t(self.language, 'agent.buyer_says')} {mark}"
+        body = f"{header}\n{escape(text or '')}" if text else header
+        where = {"chat_id": relayed.group_chat_id, "message_id": relayed.group_message_id}
+        limit = MessageLimit.CAPTION_LENGTH if caption else MessageLimit.MAX_TEXT_LENGTH
+        try:
+            if shown_length(body) > limit:
+                raise BadRequest("message is too long")
+            if caption:
+                await self.bot.edit_message_caption(caption=body, **where)
+            else:
+                await self.bot.edit_message_text(body, **where)
+        except BadRequest as error:
+            if "not modified" in str(error):
+                return
+            log.info("The topic's copy of a buyer's message was not edited: %s", error)
+            line = t(self.language, "kinds.buyer_edited_line")
+            await self.note(ticket, f"{line}\n{escape(text or '')}")
 
     async def _send_stored(self, chat_id: int, header: str, pending: Pending, **where) -> Message:
         """A file the buyer uploaded in the web chat (kept by the service), captioned."""
@@ -204,12 +279,9 @@ class GroupPoster:
         if shown_length(full) > MessageLimit.CAPTION_LENGTH:
             await self.bot.send_message(chat_id, header, **where)
             full = escape(pending.text or "")[: MessageLimit.CAPTION_LENGTH] or None
-        send = {
-            AttachmentKind.PHOTO: self.bot.send_photo,
-            AttachmentKind.VIDEO: self.bot.send_video,
-            AttachmentKind.DOCUMENT: self.bot.send_document,
-        }[item.kind]
-        return await send(chat_id, self.media(item.file_id), caption=full, **where)
+        return await send_file(
+            self.bot, item.kind, chat_id, self.media(item.file_id), full, **where
+        )
 
     async def _post_whole_description(self, ticket: TicketRecord) -> None:
         """A description longer than the card shows follows it whole, in as many messages
@@ -242,13 +314,13 @@ class GroupPoster:
         where = where_in_group(ticket)
         if len(batch) == 1:
             item = batch[0]
-            send = {
-                AttachmentKind.PHOTO: self.bot.send_photo,
-                AttachmentKind.VIDEO: self.bot.send_video,
-                AttachmentKind.DOCUMENT: self.bot.send_document,
-            }[item.kind]
             caption = escape(item.caption) if item.caption else None
             media = self.media(item.file_id)
-            return [await send(ticket.group_chat_id, media, caption=caption, **where)]
+            return [await send_file(self.bot, item.kind, ticket.group_chat_id, media, caption,
+                                    **where)]  # fmt: skip
         media = [input_media(item, self.media(item.file_id)) for item in batch]
         return await self.bot.send_media_group(ticket.group_chat_id, media, **where)
+
+
+def _without_caption(pending: Pending) -> bool:
+    return pending.evidence is not None and pending.evidence.kind in NO_CAPTION

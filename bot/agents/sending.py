@@ -21,6 +21,32 @@ from bot.views.reply import shown_length
 from storage.models import AttachmentKind
 
 ALBUM_LIMIT = 10
+ALBUM_KINDS = (AttachmentKind.PHOTO, AttachmentKind.VIDEO, AttachmentKind.DOCUMENT)
+NO_CAPTION = (AttachmentKind.VIDEO_NOTE,)  # Telegram gives a video note no caption
+
+
+def takes_caption(message: Message) -> bool:
+    """Whether a copy of the message can carry a caption (stickers, places, contacts and
+    video notes cannot)."""
+    return bool(
+        message.photo or message.video or message.document or message.audio or message.voice
+        or message.animation
+    )  # fmt: skip
+
+
+def send_file(bot: Bot, kind: AttachmentKind, chat_id: int, media, caption: str | None, **where):
+    """Sends one file with the Bot API method of its kind (a file id is reusable only so)."""
+    method = {
+        AttachmentKind.PHOTO: bot.send_photo,
+        AttachmentKind.VIDEO: bot.send_video,
+        AttachmentKind.DOCUMENT: bot.send_document,
+        AttachmentKind.VOICE: bot.send_voice,
+        AttachmentKind.AUDIO: bot.send_audio,
+        AttachmentKind.ANIMATION: bot.send_animation,
+    }.get(kind)
+    if method is None:
+        return bot.send_video_note(chat_id, media, **where)
+    return method(chat_id, media, caption=caption, **where)
 
 
 def where_in_group(ticket: TicketRecord) -> dict:
@@ -74,13 +100,16 @@ def chunks(html: str, limit: int = MessageLimit.MAX_TEXT_LENGTH - 96) -> list[st
 
 
 def albums(attachments: list[AttachmentRecord]) -> list[list[AttachmentRecord]]:
-    """Photos and videos together, documents together, at most ten to an album."""
+    """Photos and videos together, documents together, at most ten to an album; voice,
+    audio, video notes and animations each on their own."""
     batches: list[list[AttachmentRecord]] = []
     for item in attachments:
         is_document = item.kind is AttachmentKind.DOCUMENT
         last = batches[-1] if batches else None
         fits = (
             last is not None
+            and item.kind in ALBUM_KINDS
+            and last[0].kind in ALBUM_KINDS
             and len(last) < ALBUM_LIMIT
             and (last[0].kind is AttachmentKind.DOCUMENT) == is_document
         )

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from telegram import Message
 
     from bot.services.people import PeopleService
+    from bot.services.records import TicketRecord
 
 
 class BuyerChannel(Protocol):
@@ -30,9 +31,14 @@ class BuyerChannel(Protocol):
     async def send(self, person_id: int, reply: Reply) -> int | None: ...
 
     async def send_from_group(
-        self, person_id: int, message: Message, caption: str | None
+        self, person_id: int, message: Message, caption: str | None, *, ticket: str | None = None
     ) -> int | None:
-        """A file an agent sent in the group, captioned `caption` (None: its own caption)."""
+        """A file an agent sent in the group, captioned `caption` (None: its own caption),
+        about `ticket` (a channel with a thread per ticket posts it there)."""
+        ...
+
+    async def edit(self, person_id: int, message_id: int, reply: Reply, *, caption: bool) -> None:
+        """Shows `reply` instead of the text (or caption) of a message sent before."""
         ...
 
 
@@ -105,16 +111,18 @@ class BuyerDelivery:
         message: Message,
         caption: str | None,
         *,
+        ticket: str | None = None,
         after: Followup | None = None,
         if_undelivered: Followup | None = None,
     ) -> int | None:
         channel = await self._channel(person_id)
         if getattr(channel, "queued", False):
             await channel.send_from_group(
-                person_id, message, caption, after=after, if_undelivered=if_undelivered
-            )
+                person_id, message, caption, ticket=ticket,
+                after=after, if_undelivered=if_undelivered,
+            )  # fmt: skip
             return None
-        sent = channel.send_from_group(person_id, message, caption)
+        sent = channel.send_from_group(person_id, message, caption, ticket=ticket)
         return await self._now(sent, after, if_undelivered)
 
     async def _now(self, sending, after: Followup | None, if_undelivered: Followup | None):
@@ -129,6 +137,17 @@ class BuyerDelivery:
             return None
         await self.followups.run(after, message_id)
         return message_id
+
+    async def ticket_filed(self, ticket: TicketRecord) -> None:
+        """Lets the buyer's channel prepare for a new ticket (a topic of its own on Telegram)."""
+        channel = self.channels.get(await self.channel_name(ticket.owner_id))
+        prepare = getattr(channel, "ticket_filed", None)  # channels without threads have none
+        if prepare is not None:
+            await prepare(ticket)
+
+    async def edit(self, person_id: int, message_id: int, reply: Reply, *, caption: bool) -> None:
+        channel = await self._channel(person_id)
+        await channel.edit(person_id, message_id, reply, caption=caption)
 
 
 class ChannelUnavailable(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bot.conversation import bans, buttons, commands, messages
+from bot.conversation import bans, buttons, commands, edits, messages
 from bot.conversation.events import Incoming, Kind, Outcome, Sender
 from bot.conversation.turn import Turn
 from bot.texts import normalise_language
@@ -41,7 +41,9 @@ async def handle(
     if event.kind is Kind.FILE:
         return Outcome(await messages.on_file(turn))
     if event.kind is Kind.EDITED:
-        return Outcome(messages.on_edited(turn))
+        return Outcome(await edits.on_edited(turn))
+    if event.kind is Kind.SHARED:
+        return Outcome(await messages.on_shared(turn))
     if event.kind is Kind.EMPTY:
         return Outcome(messages.on_empty(turn))
     return Outcome(messages.on_unsupported(turn))

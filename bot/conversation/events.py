@@ -13,8 +13,9 @@ class Kind(StrEnum):
     BUTTON = "button"
     FILE = "file"
     COMMAND = "command"
-    EDITED = "edited"  # an edited message: changes nothing already received
-    UNSUPPORTED = "unsupported"  # a sticker, a voice note, a location: not something we take
+    EDITED = "edited"  # an edited message: passed on where it was relayed
+    SHARED = "shared"  # a sticker, a location, a contact: for an open ticket's agents
+    UNSUPPORTED = "unsupported"  # a poll, a dice, a game: not something we take
     EMPTY = "empty"  # a text with nothing in it
 
 
@@ -48,6 +49,7 @@ class Incoming:
     file: Evidence | None = None
     source: MessageRef | None = None  # the message itself, where the channel has one
     reply_to: MessageRef | None = None  # the buyer's message answers this one
+    thread: int | None = None  # the topic of the buyer's chat it was sent in (None: the main one)
 
 
 @dataclass(slots=True)

@@ -8,23 +8,26 @@ from pathlib import PurePosixPath
 
 from bot.conversation import aftercare, commands
 from bot.conversation.commands import main_menu, status_reply
+from bot.conversation.events import Kind
 from bot.conversation.relay import deliver_followup
 from bot.conversation.turn import Turn
 from bot.faq import response_text
 from bot.nlu import NluResult
 from bot.services.cancelling import asks_to_cancel
 from bot.services.followups import AddedToTicket, AskWhichTicket, Pending
-from bot.services.intake_draft import Evidence, Step
+from bot.services.intake_draft import MAX_EVIDENCE_BYTES, Evidence, Step
 from bot.texts import t
 from bot.views.followups import render_which_ticket
 from bot.views.intake import render_evidence_count, render_evidence_refusal, render_prompt
 from bot.views.reply import Reply
+from storage.models import AttachmentKind
 
 SMALL_TALK = {"greet": "utter_greet", "goodbye": "utter_goodbye", "thank": "utter_thank",
               "help": "utter_help"}  # fmt: skip
 NOTHING_TO_DO = {"cancel", "affirm", "deny"}
 TICKET_NUMBER = re.compile(r"\bTS-\d{8}-\d{4,}\b", re.IGNORECASE)
 RASA_SENDER_PREFIX = {"telegram": "tg"}
+SPOKEN = (AttachmentKind.VOICE, AttachmentKind.VIDEO_NOTE)
 
 
 async def on_text(turn: Turn) -> list[Reply]:
@@ -34,6 +37,9 @@ async def on_text(turn: Turn) -> list[Reply]:
     if not text.strip("\u200b\u200c\u200d\ufeff \n\t"):
         return [Reply(t(language, "common.empty_text"))]
     prompt = await turn.services.intake.current(turn.person_id)
+    in_topic = await _to_topic_ticket(turn, prompt)
+    if in_topic is not None:
+        return [await deliver_followup(turn, in_topic)]
     if prompt is None:
         return await free_text(turn, text)
     if await asks_to_cancel(text, turn.parse):
@@ -111,8 +117,9 @@ async def rasa_reply(turn: Turn, text: str, nlu: NluResult) -> Reply:
 
 
 async def route(turn: Turn) -> AddedToTicket | AskWhichTicket | None:
-    """A reply to one of a ticket's messages goes to that ticket; anything else is routed."""
-    replied = await to_replied_ticket(turn)
+    """A reply to one of a ticket's messages, or a message in a ticket's topic, goes to that
+    ticket; anything else is routed."""
+    replied = await to_replied_ticket(turn) or await to_topic_ticket(turn)
     if replied is not None:
         return replied
     return await turn.services.followups.route(turn.person_id, pending_of(turn))
@@ -129,6 +136,25 @@ async def to_replied_ticket(turn: Turn) -> AddedToTicket | None:
     return await svc.followups.add_to(ticket.owner_id, ticket.number, pending_of(turn))
 
 
+async def to_topic_ticket(turn: Turn) -> AddedToTicket | None:
+    """Adds a message sent in one of the buyer's ticket topics to that ticket, whatever it says."""
+    svc, thread = turn.services, turn.event.thread
+    if thread is None:
+        return None
+    ticket = await svc.tickets.find_ticket_by_buyer_topic(turn.person_id, thread)
+    if ticket is None:
+        return None
+    return await svc.followups.add_to(ticket.owner_id, ticket.number, pending_of(turn))
+
+
+async def _to_topic_ticket(turn: Turn, prompt) -> AddedToTicket | None:
+    """As `to_topic_ticket`, unless the buyer is answering a question of the aftercare
+    (a comment on the rating, a reason for a review), which is about a ticket already."""
+    if prompt is not None and prompt.step in (Step.COMMENT, Step.REVIEW):
+        return None
+    return await to_topic_ticket(turn)
+
+
 def pending_of(turn: Turn) -> Pending:
     """What the buyer sent, as the follow-up service keeps it until it knows the ticket."""
     source = turn.source
@@ -138,6 +164,7 @@ def pending_of(turn: Turn) -> Pending:
         message_id=source.message_id,
         text=turn.event.text or None,
         evidence=turn.event.file,
+        shared=turn.event.data if turn.event.kind is Kind.SHARED else None,
     )
 
 
@@ -146,8 +173,13 @@ async def on_file(turn: Turn) -> list[Reply]:
     svc, language, item = turn.services, turn.language, turn.event.file
     assert item is not None
     prompt = await svc.intake.current(turn.person_id)
+    in_topic = await _to_topic_ticket(turn, prompt)
+    if in_topic is not None:
+        return [await deliver_followup(turn, in_topic)]
     if prompt is None or prompt.step in (Step.ROUTE, Step.COMMENT, Step.REVIEW):
         return await free_file(turn)
+    if prompt.step is Step.DESCRIBE and item.kind in SPOKEN:
+        return await spoken_description(turn)
     if prompt.step is not Step.EVIDENCE:
         return [Reply(t(language, "intake.send_text_please")), *render_prompt(prompt, language)]
     result = await svc.intake.add_evidence(turn.person_id, item)
@@ -169,10 +201,45 @@ async def free_file(turn: Turn) -> list[Reply]:
     """A file outside the evidence step belongs to a ticket; the buyer may have to say which."""
     routed = await route(turn)
     if isinstance(routed, AddedToTicket):
+        return [await deliver_followup(turn, routed), *too_big_line(turn)]
+    if isinstance(routed, AskWhichTicket):
+        return render_which_ticket(routed, turn.language)
+    if turn.event.file is not None and turn.event.file.kind in SPOKEN:
+        await turn.services.intake.begin(turn.person_id)  # a complaint told out loud
+        return await spoken_description(turn)
+    return [Reply(t(turn.language, "common.nothing_in_progress"), main_menu(turn.language))]
+
+
+async def spoken_description(turn: Turn) -> list[Reply]:
+    """A voice message instead of the description: kept with the complaint, and the buyer
+    is asked for a sentence in writing (the bot does not transcribe speech)."""
+    result = await turn.services.intake.add_evidence(turn.person_id, turn.event.file)
+    if result.refused is not None:
+        label = type_label(turn.event.file, turn.language)
+        return [render_evidence_refusal(result.refused, label, turn.language)]
+    return [Reply(t(turn.language, "kinds.spoken_kept"))]
+
+
+def too_big_line(turn: Turn) -> list[Reply]:
+    """A file over the Bot API's 20 MB download limit reaches the agents but is not kept."""
+    item = turn.event.file
+    if item is None or item.file_size is None or item.file_size <= MAX_EVIDENCE_BYTES:
+        return []
+    return [Reply(t(turn.language, "kinds.too_big_relayed", max_mb=MAX_EVIDENCE_BYTES >> 20))]
+
+
+async def on_shared(turn: Turn) -> list[Reply]:
+    """A sticker, location or contact goes to the buyer's open ticket; with none (or in the
+    middle of a complaint) the bot says what it can take."""
+    prompt = await turn.services.intake.current(turn.person_id)
+    if prompt is not None and prompt.step not in (Step.ROUTE, Step.COMMENT, Step.REVIEW):
+        return on_unsupported(turn)
+    routed = await route(turn)
+    if isinstance(routed, AddedToTicket):
         return [await deliver_followup(turn, routed)]
     if isinstance(routed, AskWhichTicket):
         return render_which_ticket(routed, turn.language)
-    return [Reply(t(turn.language, "common.nothing_in_progress"), main_menu(turn.language))]
+    return on_unsupported(turn)
 
 
 async def album_count(services, person_id: int, language: str) -> list[Reply]:
@@ -184,14 +251,9 @@ async def album_count(services, person_id: int, language: str) -> list[Reply]:
 
 
 def on_unsupported(turn: Turn) -> list[Reply]:
-    """Stickers, voice, locations, contacts, polls: says what the bot can take instead."""
+    """Polls, dice, games (and what only an open ticket takes): what the bot can take."""
     return [Reply(t(turn.language, "common.unsupported_message"))]
 
 
 def on_empty(turn: Turn) -> list[Reply]:
     return [Reply(t(turn.language, "common.empty_text"))]
-
-
-def on_edited(turn: Turn) -> list[Reply]:
-    """An edited message changes nothing already received; says so."""
-    return [Reply(t(turn.language, "common.edited_message"))]

@@ -10,11 +10,20 @@ from storage.models import AttachmentKind
 
 
 def attachment_of(message: Message) -> NewAttachment | None:
-    """The photo (largest size), video or document of the message, or None."""
+    """The photo (largest size), video, voice, audio, video note, animation or document of
+    the message, or None."""
     if message.photo:
         media, kind, mime = message.photo[-1], AttachmentKind.PHOTO, "image/jpeg"
     elif message.video:
         media, kind, mime = message.video, AttachmentKind.VIDEO, message.video.mime_type
+    elif message.animation:  # Telegram sends an animation as a document too
+        media, kind, mime = message.animation, AttachmentKind.ANIMATION, message.animation.mime_type
+    elif message.voice:
+        media, kind, mime = message.voice, AttachmentKind.VOICE, message.voice.mime_type
+    elif message.audio:
+        media, kind, mime = message.audio, AttachmentKind.AUDIO, message.audio.mime_type
+    elif message.video_note:
+        media, kind, mime = message.video_note, AttachmentKind.VIDEO_NOTE, "video/mp4"
     elif message.document:
         media, kind, mime = message.document, AttachmentKind.DOCUMENT, message.document.mime_type
     else:

@@ -10,6 +10,7 @@ from bot.evidence.telegram import attachment_of
 from bot.handlers.agent_commands import apply_decision
 from bot.handlers.common import services
 from bot.texts import t
+from storage.models import AuthorKind
 
 
 async def on_group_message(update: Update, context: Context) -> None:
@@ -40,6 +41,21 @@ async def on_group_message(update: Update, context: Context) -> None:
     await svc.people.get_or_create(user.id, user.full_name)
     await svc.agents.relay_to_buyer(ticket, message, user.id)
     await keep_agent_file(svc, ticket.number, message, user.id)
+
+
+async def on_group_edit(update: Update, context: Context) -> None:
+    """An agent edited an answer already relayed: the buyer's copy follows, all versions kept."""
+    svc, message = services(context), update.effective_message
+    group = await svc.groups.active()
+    if group is None or message is None or message.chat_id != group.chat_id:
+        return
+    relayed = await svc.tickets.find_message(message.chat_id, message.message_id)
+    if relayed is None or relayed.author_kind is not AuthorKind.AGENT:
+        return  # a command, a note, an explanation: nothing the buyer was sent as it is
+    text = message.text if message.text is not None else message.caption
+    edited = await svc.versions.edit(message.chat_id, message.message_id, text)
+    if edited is not None:
+        await svc.agents.agent_edited(await svc.tickets.get(edited.number), edited, message)
 
 
 async def keep_agent_file(svc, number: str, message, agent_id: int) -> None:

@@ -1,11 +1,12 @@
 """A Starlette app under uvicorn, in the bot's own event loop.
 
 `build_app(routes)` takes every route the service serves (the Telegram webhook from
-`webhook_route`, a web chat's pages later), so one server carries them all.
+`webhook_route`, the web chat mounted after it), so one server carries them all.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import json
@@ -17,6 +18,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
 
 log = logging.getLogger(__name__)
 
@@ -70,23 +72,52 @@ class _Server(uvicorn.Server):
 
 
 class HttpServer:
-    """Serves `app` on host:port until `stop()`."""
+    """Serves `app` on host:port (uvicorn, in the running event loop) until `stop()`.
 
-    def __init__(self, app: Starlette, host: str, port: int) -> None:
+    One server carries every route: the Telegram webhook and, mounted beside it, the web
+    chat (whose WebSocket frames are limited to `max_frame_bytes`)."""
+
+    def __init__(
+        self, app: ASGIApp, host: str, port: int, *, max_frame_bytes: int = 16 * 1024 * 1024
+    ) -> None:
         config = uvicorn.Config(
-            app, host=host, port=port, lifespan="off", log_level="warning", access_log=False
+            app,
+            host=host,
+            port=port,
+            ws="websockets-sansio",
+            ws_max_size=max_frame_bytes,
+            lifespan="off",
+            access_log=False,  # paths carry no secrets, but addresses are personal data
+            log_level="warning",
+            server_header=False,
         )
         self._server = _Server(config)
+        self.task: asyncio.Task | None = None
 
-    async def serve(self) -> None:
-        await self._server.serve()
+    async def start(self) -> None:
+        """Starts serving and returns once the socket listens (or raises if it cannot)."""
+        self.task = asyncio.create_task(self._server.serve(), name="http server")
+        while not self._server.started:
+            if self.task.done():
+                self.task.result()  # raises what stopped it (the port is taken, say)
+                raise RuntimeError("the HTTP server stopped before it started")
+            await asyncio.sleep(0.02)
 
     @property
-    def started(self) -> bool:
-        return self._server.started
+    def port(self) -> int:
+        """The port actually bound (useful with port 0 in tests)."""
+        for server in self._server.servers:
+            for sock in server.sockets:
+                return sock.getsockname()[1]
+        return self._server.config.port
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        if self.task is None:
+            return
         self._server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+        self.task = None
 
 
 def routes_of(*groups: Iterable[BaseRoute]) -> list[BaseRoute]:

@@ -1,9 +1,11 @@
 """Hands stored updates to the application: one chat's in order, by one process at a time.
 
 A chat is drained by whoever holds its lock: every update of the chat not done yet, oldest
-first, each marked done once the handlers have finished with it. An update that arrives
-while another process holds the chat is picked up by that process, which looks again after
-letting go; a periodic sweep resumes the chats of a process that died.
+first, each marked done once the handlers have finished with it (in the same commit as
+taking the next one). An update that arrives while another process holds the chat is picked
+up by that process, which looks again after letting go (only where locks are shared, on
+PostgreSQL: with SQLite every update is stored and announced by this process); a periodic
+sweep resumes the chats of a process that died.
 """
 
 from __future__ import annotations
@@ -76,7 +78,9 @@ class InboxDispatcher:
                             await self._handle_all(chat)
                     if not held:
                         return  # the process holding the chat looks again when it lets go
-                    if chat not in self._again and not await self._store.pending_of(chat, 1):
+                    if chat in self._again:
+                        continue  # announced while this process held it
+                    if not self._locks.shared or not await self._store.has_pending(chat):
                         return
         except Exception:  # the sweep tries again; nothing is marked done
             log.exception("Could not drain the updates of chat %s", chat)
@@ -84,41 +88,34 @@ class InboxDispatcher:
             self._draining.pop(chat, None)
 
     async def _handle_all(self, chat: int) -> None:
-        while not self._closed:
-            batch = await self._store.pending_of(chat)
-            if not batch:
-                return
-            for stored in batch:
-                if self._closed:
-                    return
-                await self._handle_one(stored)
+        stored = await self._store.take(chat)
+        while stored is not None:
+            await self._handle_one(stored)
+            stored = await self._finish(stored.update_id, None if self._closed else chat)
 
     async def _handle_one(self, stored: StoredUpdate) -> None:
         update = Update.de_json(stored.payload, self._application.bot)
         if stored.interrupted:  # had effects before a crash: not applied twice
             with handling(stored.update_id):  # what it queues is stamped done with it
                 await self._resume_interrupted(update)
-            await self._store.done(stored.update_id)
             return
-        await self._store.started(stored.update_id)
         with handling(stored.update_id, partial(self._store.had_effects, stored.update_id)):
             try:
                 await self._handle(update)
             except Exception:  # handlers' errors reach the error handler; this is a last guard
                 log.exception("Update %s failed outside the handlers", stored.update_id)
-        await self._done(stored.update_id)
 
-    async def _done(self, update_id: int) -> None:
-        """Stamps done_at, waiting out a database that is busy for a moment: an update left
-        without it would look interrupted to the next start."""
+    async def _finish(self, update_id: int, chat: int | None) -> StoredUpdate | None:
+        """Stamps done_at (and takes the chat's next update), waiting out a database that is
+        busy for a moment: an update left without it would look interrupted to the next start."""
         for delay in (0.2, 0.5, 1, 2, 5, 10):
             try:
-                return await self._store.done(update_id)
+                return await self._store.finish(update_id, then_take=chat)
             except SQLAlchemyError as error:
                 log.warning("Could not mark update %s done (%s); again in %s s",
                             update_id, type(error).__name__, delay)  # fmt: skip
                 await asyncio.sleep(delay)
-        await self._store.done(update_id)
+        return await self._store.finish(update_id, then_take=chat)
 
     async def _resume_interrupted(self, update: Update) -> None:
         log.warning("Update %s was applied before a crash; showing where things stand",

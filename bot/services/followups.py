@@ -35,6 +35,7 @@ class Pending:
     message_id: int
     text: str | None
     evidence: Evidence | None = None
+    shared: str | None = None  # a sticker, location, venue or contact: relayed as it is
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -43,7 +44,9 @@ class Pending:
     def from_json(cls, data: dict[str, Any]) -> Pending:
         raw = data.get("evidence")
         evidence = Evidence(**{**raw, "kind": AttachmentKind(raw["kind"])}) if raw else None
-        return cls(data["chat_id"], data["message_id"], data.get("text"), evidence)
+        return cls(
+            data["chat_id"], data["message_id"], data.get("text"), evidence, data.get("shared")
+        )
 
 
 @dataclass(frozen=True, slots=True)

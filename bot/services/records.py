@@ -69,6 +69,7 @@ class TicketRecord(_FromRow):
     group_topic_id: int | None
     group_card_message_id: int | None
     merged_into: str | None = None
+    buyer_topic_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -346,6 +346,11 @@ class TicketService:
             if buyer is not None:
                 message.buyer_chat_id, message.buyer_message_id = buyer
 
+    async def message(self, message_id: int) -> MessageRecord:
+        """One conversation message by its id."""
+        async with transaction(self._sessions, read_only=True) as session:
+            return MessageRecord.of(await session.get_one(TicketMessage, message_id))
+
     async def find_message(self, chat_id: int, message_id: int) -> MessageRecord | None:
         """The conversation message that is (chat_id, message_id) on either side."""
         async with transaction(self._sessions, read_only=True) as session:
@@ -366,6 +371,32 @@ class TicketService:
         async with transaction(self._sessions, read_only=True) as session:
             ticket = await repo.ticket_by_topic(session, chat_id, topic_id)
             return None if ticket is None else TicketRecord.of(ticket)
+
+    async def recent_conversation(self, number: str, *, limit: int = 6) -> list[MessageRecord]:
+        """The ticket's latest messages with words in them, oldest first."""
+        async with transaction(self._sessions, read_only=True) as session:
+            ticket = await _existing(session, number)
+            query = (
+                select(TicketMessage)
+                .where(TicketMessage.ticket_id == ticket.id, TicketMessage.text.is_not(None))
+                .order_by(TicketMessage.id.desc())
+                .limit(limit)
+            )
+            rows = list(await session.scalars(query))
+            return [MessageRecord.of(row) for row in reversed(rows)]
+
+    async def find_ticket_by_buyer_topic(self, owner_id: int, topic_id: int) -> TicketRecord | None:
+        """The buyer's ticket whose topic this is in their private chat."""
+        async with transaction(self._sessions, read_only=True) as session:
+            ticket = await repo.ticket_by_buyer_topic(session, owner_id, topic_id)
+            return None if ticket is None else TicketRecord.of(ticket)
+
+    async def set_buyer_topic(self, number: str, topic_id: int | None) -> TicketRecord:
+        """Remembers the ticket's topic in the buyer's private chat (None: it has none)."""
+        async with transaction(self._sessions) as session:
+            ticket = await _existing(session, number, for_update=True)
+            ticket.buyer_topic_id = topic_id
+            return TicketRecord.of(ticket)
 
     async def set_group_thread(
         self,

@@ -40,6 +40,9 @@ class Keyboard:
 class Reply:
     text: str
     markup: Keyboard | None = None
+    # The ticket the message is about: where the channel has a thread per ticket (topics in
+    # a Telegram private chat), it goes there; otherwise the channel ignores it.
+    ticket: str | None = None
 
 
 def plain_text(html: str) -> str:

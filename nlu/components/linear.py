@@ -121,6 +121,20 @@ class CalibratedLinearModel:
     def predict_proba(self, counts: csr_matrix) -> np.ndarray:
         return _softmax(self.scores(counts), self.temperature)
 
+    def predict_proba_rows(self, rows: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """predict_proba of rows given as (columns, counts) arrays: the same figures without
+        building a sparse matrix, whose construction costs more than the arithmetic for the one
+        message a parse brings."""
+        scores = np.empty((len(rows), len(self.intercept)))
+        for index, (columns, counts) in enumerate(rows):
+            columns, where = np.unique(columns, return_inverse=True)
+            counts = np.bincount(where, weights=counts, minlength=len(columns))
+            columns, counts = columns[counts > 0], counts[counts > 0]
+            weights = (1 + np.log(counts)) * self.idf[columns]
+            norm = float(np.sqrt(weights @ weights)) or 1.0
+            scores[index] = (weights / norm) @ self._weights[columns] + self.intercept
+        return _softmax(scores, self.temperature)
+
     def save(self, path: Path) -> None:
         np.savez(
             path,

@@ -83,8 +83,6 @@ async def test_an_11th_file_is_refused_and_the_ten_stay(world: World, caplog) ->
 
 KINDS = {
     "sticker": lambda w, b: w.fake.send_sticker(b),
-    "voice": lambda w, b: w.fake.send_voice(b),
-    "video-note": video_note,
     "location": lambda w, b: w.fake.send_location(b, 31.23, 121.47),
     "contact": lambda w, b: w.fake.send_contact(b, "+8613812345678", "快递员"),
     "poll": lambda w, b: w.fake.send_poll(b, "退不退款?", ["退", "不退"]),
@@ -100,6 +98,20 @@ async def test_a_kind_the_bot_cannot_read_is_answered_and_the_intake_waits(
     await walk_to(world, buyer, "order")
     replies = await world.exchange(buyer, lambda: send(world, buyer))
     assert [m.content for m in replies] == [shown("common.unsupported_message")]
+    nothing_broke(world, caplog)
+    replies = await world.say(buyer, ORDER)
+    assert replies[-1].content == shown("intake.ask_shop")
+
+
+@pytest.mark.parametrize(
+    "send", [lambda w, b: w.fake.send_voice(b), video_note], ids=["voice", "video-note"]
+)
+async def test_a_voice_message_for_a_typed_answer_asks_for_text(world: World, caplog, send):
+    buyer = world.buyer()
+    await walk_to(world, buyer, "order")
+    replies = await world.exchange(buyer, lambda: send(world, buyer), replies=2)
+    assert replies[0].content == shown("intake.send_text_please")
+    assert (await world.services.intake.current(buyer.id)).draft.evidence == []
     nothing_broke(world, caplog)
     replies = await world.say(buyer, ORDER)
     assert replies[-1].content == shown("intake.ask_shop")

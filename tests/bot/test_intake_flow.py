@@ -188,7 +188,6 @@ async def test_kinds_the_bot_cannot_take_get_an_answer(world: World) -> None:
     buyer = world.buyer()
     for act in (
         lambda: world.fake.send_sticker(buyer),
-        lambda: world.fake.send_voice(buyer),
         lambda: world.fake.send_location(buyer, 31.23, 121.47),
         lambda: world.fake.send_contact(buyer, "+8613812345678", "快递员"),
     ):

@@ -1,11 +1,12 @@
 """Drops from the held-out sets every message that the training data already holds.
 
-    .venv/bin/python -m tests.data.drop_overlaps          # rewrites the two files in place
+    .venv/bin/python -m tests.data.drop_overlaps          # rewrites the held-out files in place
 
 Independent writers do write the same short messages (你好, bye, 已读不回), so after the
 training data change some development or evaluation messages may equal a training example
 after normalisation or be a near-duplicate of one (tests/nlu/similarity.py, edit similarity
-0.9 or more); a development message may also equal an evaluation one. Such messages are
+0.9 or more); a development message may also equal an evaluation one, and a message of the second
+development set (nlu_dev2.yml) one of the first. Such messages are
 removed from the held-out file (never added to training), so that the scores measure
 messages the model has not seen. tests/nlu/test_data_independence.py checks the result.
 """
@@ -67,9 +68,13 @@ def main() -> None:
     ]
     evaluation, development = DATA / "nlu_eval.yml", DATA / "nlu_dev.yml"
     print(f"{evaluation.name}: dropped {drop(evaluation, training, near=False)}")
-    print(f"{development.name}: dropped {drop(development, training, near=True)}")
     keys = [comparison_key(text) for text, _ in load_examples(evaluation)]
-    print(f"{development.name}: dropped {drop(development, keys, near=False)} shared with eval")
+    for path in (development, DATA / "nlu_dev2.yml"):
+        print(f"{path.name}: dropped {drop(path, training, near=True)}")
+        print(f"{path.name}: dropped {drop(path, keys, near=False)} shared with eval")
+    # the second development set also leaves out what the first one holds
+    keys = [comparison_key(text) for text, _ in load_examples(development)]
+    print(f"nlu_dev2.yml: dropped {drop(DATA / 'nlu_dev2.yml', keys, near=False)} shared with dev")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ class BotProcess:
     env: dict[str, str]
     log_file: Path
     manage_nlu: bool = False
+    project: Path = PROJECT  # another checkout (a benchmark's "before") runs its own code
     process: subprocess.Popen | None = None
     starts: int = field(default=0)
 
@@ -38,7 +39,7 @@ class BotProcess:
             command.append("--no-nlu-server")
         output = self.log_file.open("ab")
         self.process = subprocess.Popen(  # noqa: ASYNC220 - starting is instant
-            command, cwd=PROJECT, env=env, stdout=output, stderr=subprocess.STDOUT
+            command, cwd=self.project, env=env, stdout=output, stderr=subprocess.STDOUT
         )
         self.starts += 1
         try:

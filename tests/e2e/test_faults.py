@@ -6,28 +6,11 @@ import asyncio
 import sqlite3
 
 from bot.nlu_model import free_port
-from bot.services.tickets import TicketService
-from storage.db import create_engine, create_session_factory
+from tests.e2e.journey import next_reply, tickets_of, to_summary
 from tests.e2e.process import BotProcess
-from tests.fakes import FakeTelegram, FakeUser, Msg
 from tests.fakes.rasa import FakeRasa, serve_fake_rasa
 
 DESCRIPTION = "京东买的耳机用了一周就没声音了"
-
-
-async def next_reply(fake: FakeTelegram, buyer: FakeUser, act, count: int = 1) -> Msg:
-    before = len(fake.sent_to(buyer))
-    act()
-    sent = await fake.wait_for_sent(buyer, before + count, timeout=30)
-    return sent[-1]
-
-
-async def tickets_of(database: str, buyer: FakeUser):
-    engine = create_engine(database)
-    try:
-        return await TicketService(create_session_factory(engine)).list_for_owner(buyer.id)
-    finally:
-        await engine.dispose()
 
 
 async def test_killed_at_every_intake_step_the_buyer_continues(
@@ -96,17 +79,7 @@ async def test_bot_api_429_and_5xx_are_retried_without_duplicates(
     async with serve_fake_rasa(FakeRasa()) as rasa:
         bot_process.env["RASA_URL"] = rasa.url
         await bot_process.start()
-        question = await next_reply(fake, buyer, lambda: fake.send_text(buyer, "东西坏了"))
-        question = await next_reply(
-            fake, buyer, lambda: fake.press_button(buyer, question, "商品质量问题")
-        )
-        for _ in range(4):
-            question = await next_reply(
-                fake, buyer, lambda q=question: fake.press_button(buyer, q, "跳过")
-            )
-        summary = await next_reply(
-            fake, buyer, lambda: fake.press_button(buyer, question, "✅ 完成")
-        )
+        summary = await to_summary(fake, buyer)
         fake.fail_next("sendMessage", 2, status=429, retry_after=1)
         fake.fail_next("editMessageReplyMarkup", 2, status=502)
         filed = await next_reply(fake, buyer, lambda: fake.press_button(buyer, summary, "✅ 提交"))

@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import select
-
 from bot.texts import t
 from bot.views.reply import plain_text
-from storage.db import create_engine
-from storage.models import InboxUpdate
+from tests.e2e.journey import inbox_rows, tickets_of, to_summary
 from tests.e2e.process import BotProcess
-from tests.e2e.test_faults import DESCRIPTION, next_reply, tickets_of
+from tests.e2e.test_faults import DESCRIPTION
 from tests.fakes import FakeTelegram
 from tests.fakes.rasa import FakeRasa, serve_fake_rasa
-
-
-async def inbox_rows(database: str) -> list[InboxUpdate]:
-    engine = create_engine(database)
-    try:
-        async with engine.connect() as connection:
-            result = await connection.execute(select(InboxUpdate).order_by(InboxUpdate.update_id))
-            return list(result.all())
-    finally:
-        await engine.dispose()
 
 
 async def test_killed_while_the_nlu_classifies_the_update_is_handled_after_restart(
@@ -59,7 +46,7 @@ async def test_killed_while_telegram_holds_the_answer_nothing_is_lost_or_doubled
     async with serve_fake_rasa(FakeRasa()) as rasa:
         bot_process.env["RASA_URL"] = rasa.url
         await bot_process.start()
-        summary = await _to_summary(fake, buyer)
+        summary = await to_summary(fake, buyer)
         release = fake.hold_answers("sendMessage", chat_id=buyer.id)
         before = len(fake.sent_to(buyer))
         fake.press_button(buyer, summary, "✅ 提交")
@@ -79,18 +66,6 @@ async def test_killed_while_telegram_holds_the_answer_nothing_is_lost_or_doubled
     [ticket] = await tickets_of(database, buyer)
     assert all(ticket.number in m.content for m in sent)
     assert all(row.done_at is not None for row in await inbox_rows(database))
-
-
-async def _to_summary(fake: FakeTelegram, buyer):
-    question = await next_reply(fake, buyer, lambda: fake.send_text(buyer, "东西坏了"))
-    question = await next_reply(
-        fake, buyer, lambda: fake.press_button(buyer, question, "商品质量问题")
-    )
-    for _ in range(4):
-        question = await next_reply(
-            fake, buyer, lambda q=question: fake.press_button(buyer, q, "跳过")
-        )
-    return await next_reply(fake, buyer, lambda: fake.press_button(buyer, question, "✅ 完成"))
 
 
 async def _until(condition, timeout: float = 30.0) -> None:  # noqa: ASYNC109

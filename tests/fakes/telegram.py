@@ -23,6 +23,8 @@ import time
 from typing import Any
 
 from tests.fakes.telegram_methods import METHODS, UNIMPLEMENTED, BotMethods
+from tests.fakes.telegram_more_kinds import MoreKindActions
+from tests.fakes.telegram_private_topics import PrivateTopics
 from tests.fakes.telegram_queue import UpdateQueue, WebhookState
 from tests.fakes.telegram_records import Call, Msg, Records, json_copy
 from tests.fakes.telegram_state import (
@@ -47,7 +49,7 @@ __all__ = ["ApiError", "Call", "FakeChat", "FakeTelegram", "FakeUser", "Msg", "m
 _JSON_PARAMS = frozenset(
     "reply_markup reply_parameters entities caption_entities media commands scope menu_button "
     "allowed_updates link_preview_options options explanation_entities question_entities "
-    "permissions message_ids results button prices".split()
+    "permissions message_ids results button prices reaction".split()
 )
 _INT_PARAMS = frozenset(
     "chat_id from_chat_id message_id message_thread_id reply_to_message_id offset limit timeout "
@@ -92,7 +94,9 @@ def coerce_params(params: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-class FakeTelegram(BotMethods, PeopleActions, MediaActions, Records, UpdateQueue):
+class FakeTelegram(
+    PrivateTopics, BotMethods, PeopleActions, MediaActions, MoreKindActions, Records, UpdateQueue
+):
     """Telegram's Bot API with the state of one bot, in memory.
 
     ``strict_html``: a bare ``&`` or ``>`` in HTML text is an error (Telegram keeps them), so tests
@@ -265,7 +269,8 @@ class FakeTelegram(BotMethods, PeopleActions, MediaActions, Records, UpdateQueue
         user = self.user(user)
         chat = self.chats.get(user.id)
         if chat is None:
-            chat = FakeChat(id=user.id, type="private", user=user)
+            # With the bot's threaded mode the chat keeps topics (telegram_private_topics.py).
+            chat = FakeChat(id=user.id, type="private", user=user, is_forum=self.bot_has_topics)
             self.chats[user.id] = chat
         return chat
 

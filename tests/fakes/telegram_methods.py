@@ -13,6 +13,7 @@ from typing import Any
 
 from tests.fakes.telegram_chat_methods import ChatMethods
 from tests.fakes.telegram_media import MediaMethods
+from tests.fakes.telegram_more_kinds import MoreKindMethods
 from tests.fakes.telegram_state import (
     ApiError,
     FakeChat,
@@ -33,7 +34,9 @@ METHODS: dict[str, tuple[str, str]] = {
         "forwardMessage getFile createForumTopic editForumTopic closeForumTopic "
         "reopenForumTopic deleteForumTopic getChat getChatMember getChatAdministrators "
         "getChatMemberCount sendChatAction setMyCommands deleteMyCommands getMyCommands "
-        "setChatMenuButton getChatMenuButton leaveChat"
+        "setChatMenuButton getChatMenuButton leaveChat "
+        "sendVoice sendAudio sendVideoNote sendAnimation sendSticker sendLocation sendVenue "
+        "sendContact setMessageReaction"
     ).split()
 }
 
@@ -41,12 +44,11 @@ METHODS: dict[str, tuple[str, str]] = {
 UNIMPLEMENTED = frozenset(
     name.lower()
     for name in (
-        "logOut close sendAudio sendAnimation sendVoice sendVideoNote sendPaidMedia "
-        "sendLocation sendVenue sendContact sendPoll sendDice sendSticker copyMessages "
+        "logOut close sendPaidMedia sendPoll sendDice copyMessages "
         "forwardMessages editMessageMedia editMessageLiveLocation stopPoll pinChatMessage "
         "unpinChatMessage unpinAllChatMessages banChatMember unbanChatMember "
         "restrictChatMember promoteChatMember setChatTitle setChatDescription setChatPhoto "
-        "exportChatInviteLink createChatInviteLink setMessageReaction getUserProfilePhotos "
+        "exportChatInviteLink createChatInviteLink getUserProfilePhotos "
         "answerInlineQuery setMyName setMyDescription setMyShortDescription "
         "getForumTopicIconStickers editGeneralForumTopic closeGeneralForumTopic "
         "reopenGeneralForumTopic hideGeneralForumTopic unhideGeneralForumTopic "
@@ -445,5 +447,5 @@ class MessageMethods(ChatMethods):
         return True
 
 
-class BotMethods(MessageMethods, MediaMethods):
+class BotMethods(MoreKindMethods, MessageMethods, MediaMethods):
     """All the Bot API methods of the fake."""

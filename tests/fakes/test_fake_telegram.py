@@ -470,7 +470,7 @@ async def test_envelopes_of_the_core():
         "description": "Too Many Requests: retry after 5",
         "parameters": {"retry_after": 5},
     }
-    status, _ = await fake.call("sendVoice", {})
+    status, _ = await fake.call("sendDice", {})
     assert status == 501
     alice = fake.add_user(started=True)
     status, body = await fake.call(

@@ -2,12 +2,14 @@
 
 No message of either set appears in the training data, not even after normalisation (entity
 values masked, width, case, punctuation, spaces and emoji ignored: tests/nlu/similarity.py),
-and no development message is a near-duplicate (edit similarity 0.9 or more) of a training
-example, whatever the intents.
+and no message of either development set is a near-duplicate (edit similarity 0.9 or more)
+of a training example, whatever the intents; the three held-out sets share no message.
 """
 
 import re
 from pathlib import Path
+
+import pytest
 
 from tests.nlu.scoring import load_examples
 from tests.nlu.similarity import comparison_key, keys_of, similar_pairs
@@ -16,6 +18,8 @@ PROJECT = Path(__file__).resolve().parents[2]
 ANNOTATION = re.compile(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})")
 EVALUATION = PROJECT / "tests/data/nlu_eval.yml"
 DEVELOPMENT = PROJECT / "tests/data/nlu_dev.yml"
+DEVELOPMENT2 = PROJECT / "tests/data/nlu_dev2.yml"  # the second, harder development set
+DEVELOPMENT_SETS = (DEVELOPMENT, DEVELOPMENT2)
 NEAR_DUPLICATE = 0.9
 
 
@@ -39,12 +43,13 @@ def test_no_evaluation_message_is_in_the_training_data() -> None:
 
 def test_no_held_out_message_is_in_the_training_data_even_normalised() -> None:
     training = {key for text in training_texts() for key in keys_of(text)}
-    for path in (DEVELOPMENT, EVALUATION):
+    for path in (*DEVELOPMENT_SETS, EVALUATION):
         assert [text for text, _ in load_examples(path) if keys_of(text) & training] == []
 
 
-def test_no_development_message_is_a_near_duplicate_of_a_training_example() -> None:
-    development = [comparison_key(t) for t, _ in load_examples(DEVELOPMENT)]
+@pytest.mark.parametrize("path", DEVELOPMENT_SETS, ids=lambda p: p.name)
+def test_no_development_message_is_a_near_duplicate_of_a_training_example(path: Path) -> None:
+    development = [comparison_key(t) for t, _ in load_examples(path)]
     keys = development + [comparison_key(t) for t in training_texts()]
     near = [
         f"{alike:.2f} {keys[i]!r} ~ {keys[j]!r}"
@@ -54,14 +59,20 @@ def test_no_development_message_is_a_near_duplicate_of_a_training_example() -> N
     assert near == []
 
 
-def test_the_development_and_evaluation_sets_share_no_message() -> None:
-    development = {comparison_key(t) for t, _ in load_examples(DEVELOPMENT)}
-    evaluation = {comparison_key(t): t for t, _ in load_examples(EVALUATION)}
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [(DEVELOPMENT, EVALUATION), (DEVELOPMENT2, EVALUATION), (DEVELOPMENT2, DEVELOPMENT)],
+    ids=lambda p: p.name,
+)
+def test_the_held_out_sets_share_no_message(first: Path, second: Path) -> None:
+    development = {comparison_key(t) for t, _ in load_examples(first)}
+    evaluation = {comparison_key(t): t for t, _ in load_examples(second)}
     assert sorted(evaluation[key] for key in evaluation.keys() & development) == []
 
 
-def test_the_development_set_is_large_and_covers_every_intent() -> None:
-    development = load_examples(DEVELOPMENT)
+@pytest.mark.parametrize("path", DEVELOPMENT_SETS, ids=lambda p: p.name)
+def test_the_development_set_is_large_and_covers_every_intent(path: Path) -> None:
+    development = load_examples(path)
     trained = {intent for _, intent in load_examples(PROJECT / "nlu" / "complaints.yml")}
     trained |= {intent for _, intent in load_examples(PROJECT / "nlu" / "conversation.yml")}
     assert len(development) >= 400

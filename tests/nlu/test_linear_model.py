@@ -70,3 +70,57 @@ def test_calibrated_confidence_matches_accuracy_better_than_raw() -> None:
     calibrated_gap = abs(result["calibrated"] - result["accuracy"])
     assert calibrated_gap < abs(result["raw"] - result["accuracy"])
     assert calibrated_gap < 0.05
+
+
+def test_parse_time_counting_gives_what_sklearn_gives() -> None:
+    """The classifier counts a parsed message's n-grams and scores it without sparse matrices
+    (for speed, docs/nlu.md): the same counts as Rasa's features beside
+    CountVectorizer.transform and the same probabilities as predict_proba, for messages with
+    n-grams unseen in training, with more Rasa feature columns than in training, and empty."""
+    code = """
+    import numpy as np
+    from scipy.sparse import csr_matrix, hstack
+    from rasa.shared.nlu.constants import TEXT
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+    from nlu.components.linear import CalibratedLinearModel
+    from nlu.components.linear_classifier import LinearIntentClassifier, sentence_features
+
+    def message(text, width, columns):
+        m = Message(data={TEXT: text})
+        row = np.zeros((1, width))
+        row[0, columns] = [3, 1][: len(columns)]
+        m.add_features(Features(csr_matrix(row), "sentence", TEXT, "counts"))
+        return m
+
+    component = LinearIntentClassifier({"char_ngrams": [1, 4], "calibration_folds": 2}, None, None)
+    trained = [
+        message("收到的杯子碎了", 5, [0, 2]), message("The parcel never came", 5, [4]),
+        message("杯子是碎的", 5, [0]), message("parcel lost", 5, [3, 4]),
+    ]
+    component.model = CalibratedLinearModel.fit(
+        component.counts(trained, fit=True), ["q", "d", "q", "d"], folds=2
+    )
+    parsed = [
+        message("杯子碎了 parcel 没到 😡", 7, [1, 6]),  # unseen n-grams, 2 extra columns
+        message("", 5, []),
+        message("THE PARCEL", 5, [3]),
+    ]
+    fast = component.counts(parsed)
+    reference = hstack([
+        sentence_features(parsed, component.rasa_width),
+        component.characters.transform([m.get(TEXT) for m in parsed]),
+    ]).toarray()
+    rows = component.model.predict_proba_rows([component.row(m) for m in parsed])
+    print(json.dumps({
+        "same_probabilities": bool(np.allclose(rows, component.model.predict_proba(reference))),
+        "shape": list(fast.shape),
+        "reference_shape": list(reference.shape),
+        "equal": bool(np.array_equal(fast.toarray(), reference)),
+        "nonzero": int(fast.nnz),
+    }))
+    """
+    result = in_rasa_env(code, None)
+    assert result["shape"] == result["reference_shape"]
+    assert result["equal"] and result["nonzero"] > 10
+    assert result["same_probabilities"]

@@ -1,7 +1,8 @@
 """The trained model on the held-out sets, through the real server.
 
-Thresholds sit a few points below what was measured (docs/nlu.md): the development set,
-written apart from the training data in the way buyers write, and the older evaluation set.
+Thresholds sit a few points below what was measured (docs/nlu.md): the two development sets,
+written apart from the training data in the way buyers write (the second one harder), and the
+older evaluation set.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from tests.nlu.scoring import confusions, load_examples, macro_f1, report, score
 DATA = Path(__file__).parent.parent / "data"
 EVALUATION_FILE = DATA / "nlu_eval.yml"
 DEVELOPMENT_FILE = DATA / "nlu_dev.yml"
+DEVELOPMENT2_FILE = DATA / "nlu_dev2.yml"
 HELD_OUT = [  # (file, fewest messages, lowest macro-F1 accepted)
     (DEVELOPMENT_FILE, 400, 0.94),  # measured 0.973 (517 messages)
+    (DEVELOPMENT2_FILE, 400, 0.89),  # measured 0.930 (472 messages)
     (EVALUATION_FILE, 120, 0.95),  # measured 0.982 (149 messages)
 ]
 

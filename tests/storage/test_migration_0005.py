@@ -26,7 +26,7 @@ async def test_people_of_0003_become_telegram_people_with_their_id(empty_databas
                          " VALUES (:id, :name, false, :now, :now)"),
                     {"id": person_id, "name": name, "now": NOW},
                 )  # fmt: skip
-        await upgrade_database(empty_database_url)
+        await upgrade_database(empty_database_url, "0005")
         assert await current_revision(empty_database_url) == "0005"
         async with engine.connect() as connection:
             rows = (

@@ -76,6 +76,8 @@ async def test_0007_reaches_the_inbox_and_the_outbox(empty_database_url: str) ->
     await upgrade_database(empty_database_url, "0004")
 
     assert {"inbox_updates", "outbox"} <= await _tables(empty_database_url)
+
+
 async def test_0007_keeps_the_first_guess_of_tickets_filed_on_the_models_proposal(
     empty_database_url: str,
 ) -> None:

@@ -10,6 +10,7 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Job
 
+from bot.channels.telegram.shared import shared_of
 from bot.context import Context, Services
 from bot.conversation import core
 from bot.conversation.events import Incoming, Kind, MessageRef, Sender
@@ -39,24 +40,38 @@ def _ref(message: Message | None) -> MessageRef | None:
     return None if message is None else MessageRef(message.chat_id, message.message_id)
 
 
+def thread_of(message: Message | None) -> int | None:
+    """The topic of the buyer's chat a message is in (bots with topics in private chats)."""
+    if message is None or not message.is_topic_message:
+        return None
+    return message.message_thread_id
+
+
 def event_of(update: Update, kind: Kind, **fields) -> Incoming:
     message = update.effective_message
     reply = message.reply_to_message if message is not None else None
-    return Incoming(sender_of(update), kind, source=_ref(message), reply_to=_ref(reply), **fields)
+    return Incoming(
+        sender_of(update), kind, source=_ref(message), reply_to=_ref(reply),
+        thread=thread_of(message), **fields,
+    )  # fmt: skip
 
 
-async def send(context: Context, chat_id: int, replies: Iterable[Reply]) -> None:
+async def send(
+    context: Context, chat_id: int, replies: Iterable[Reply], *, thread: int | None = None
+) -> None:
     """Queues the replies in order in the outbox (HTML, no link previews: the application's
-    defaults), with the update's done stamp: a handler's replies are its last step, queued
-    exactly once and sent at least once (storage/effects.py)."""
-    await services(context).telegram_outbox.send(chat_id, replies, finishes_update=True)
+    defaults), in the topic the buyer wrote in, with the update's done stamp: a handler's
+    replies are its last step, queued exactly once and sent at least once
+    (storage/effects.py)."""
+    options = {} if thread is None else {"message_thread_id": thread}
+    await services(context).telegram_outbox.send(chat_id, replies, finishes_update=True, **options)
 
 
 async def _run(update: Update, context: Context, event: Incoming) -> None:
     outcome = await core.handle(
         services(context), event, after_album=_album_scheduler(context, update)
     )
-    await send(context, update.effective_chat.id, outcome.replies)
+    await send(context, update.effective_chat.id, outcome.replies, thread=event.thread)
 
 
 async def on_text(update: Update, context: Context) -> None:
@@ -83,16 +98,26 @@ async def on_media(update: Update, context: Context) -> None:
     await _run(update, context, event)
 
 
+async def on_shared(update: Update, context: Context) -> None:
+    """A sticker, location, venue or contact: relayed to an open ticket, else refused kindly."""
+    message = update.effective_message
+    kind, summary = shared_of(message)
+    await _run(update, context, event_of(update, Kind.SHARED, text=summary, data=kind))
+
+
 async def on_unsupported(update: Update, context: Context) -> None:
-    """Stickers, voice, locations, contacts, polls: says what the bot can take instead."""
+    """Polls, dice, games, stories: says what the bot can take instead."""
     message = update.effective_message
     empty = message is not None and message.text is not None  # a text, but with nothing in it
     await _run(update, context, event_of(update, Kind.EMPTY if empty else Kind.UNSUPPORTED))
 
 
 async def on_edited(update: Update, context: Context) -> None:
-    """An edited message changes nothing already received; says so."""
-    await _run(update, context, event_of(update, Kind.EDITED))
+    """An edit: passed on where the message was relayed, otherwise explained."""
+    message = update.effective_message
+    text = message.text if message.text is not None else message.caption
+    file = evidence_of(message)
+    await _run(update, context, event_of(update, Kind.EDITED, text=text, file=file))
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -112,7 +137,8 @@ async def on_button(update: Update, context: Context) -> None:
     await _answer(update)
     if outcome.remove_buttons:
         await _remove_buttons(update)
-    await send(context, update.effective_chat.id, outcome.replies)
+    thread = thread_of(query.message) if isinstance(query.message, Message) else None
+    await send(context, update.effective_chat.id, outcome.replies, thread=thread)
 
 
 async def _answer(update: Update, text: str | None = None, **options) -> None:
@@ -133,12 +159,23 @@ async def _remove_buttons(update: Update) -> None:
 
 
 def evidence_of(message: Message) -> Evidence | None:
-    """The photo, video or document in the message as evidence, or None."""
+    """The photo, video, document, voice, audio, video note or animation in the message
+    as evidence, or None."""
     if message.photo:
         media, kind, mime, name = message.photo[-1], AttachmentKind.PHOTO, "image/jpeg", None
     elif message.video:
         video = message.video
         media, kind, mime, name = video, AttachmentKind.VIDEO, video.mime_type, video.file_name
+    elif message.animation:  # before the document: Telegram sends an animation as both
+        gif = message.animation
+        media, kind, mime, name = gif, AttachmentKind.ANIMATION, gif.mime_type, gif.file_name
+    elif message.voice:
+        media, kind, mime, name = message.voice, AttachmentKind.VOICE, message.voice.mime_type, None
+    elif message.audio:
+        audio = message.audio
+        media, kind, mime, name = audio, AttachmentKind.AUDIO, audio.mime_type, audio.file_name
+    elif message.video_note:
+        media, kind, mime, name = message.video_note, AttachmentKind.VIDEO_NOTE, "video/mp4", None
     elif message.document:
         doc = message.document
         media, kind, mime, name = doc, AttachmentKind.DOCUMENT, doc.mime_type, doc.file_name

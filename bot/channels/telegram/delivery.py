@@ -1,19 +1,23 @@
-"""Reaching a buyer in their Telegram private chat: through the outbox, never directly."""
+"""Reaching a buyer in their Telegram private chat: through the outbox, in the ticket's own
+topic there where the bot has topics in private chats (bot/channels/telegram/buyer_topics.py;
+the outbox's sender finds or remakes the topic when it sends). Edits go out directly."""
 
 from __future__ import annotations
 
 from telegram import Message
 
+from bot.channels.telegram.buyer_topics import BuyerTopics
 from bot.channels.telegram.outbox import TelegramOutbox
 from bot.outbox.followups import Followup
+from bot.services.records import TicketRecord
 from bot.views.reply import Reply
 
 
 class TelegramBuyers:
     queued = True  # what follows a message runs when the worker has sent it (BuyerDelivery)
 
-    def __init__(self, outbox: TelegramOutbox) -> None:
-        self.outbox = outbox
+    def __init__(self, outbox: TelegramOutbox, topics: BuyerTopics | None = None) -> None:
+        self.outbox, self.topics = outbox, topics
 
     async def send(
         self, person_id: int, reply: Reply, *,
@@ -23,9 +27,22 @@ class TelegramBuyers:
 
     async def send_from_group(
         self, person_id: int, message: Message, caption: str | None, *,
+        ticket: str | None = None,
         after: Followup | None = None, if_undelivered: Followup | None = None,
     ) -> None:  # fmt: skip
         await self.outbox.copy(
-            person_id, message.chat_id, message.message_id, caption,
+            person_id, message.chat_id, message.message_id, caption, ticket=ticket,
             after=after, if_undelivered=if_undelivered,
         )  # fmt: skip
+
+    async def ticket_filed(self, ticket: TicketRecord) -> None:
+        """Opens the ticket's topic in the buyer's chat (where the bot has topics)."""
+        if self.topics is not None:
+            await self.topics.opened(ticket)
+
+    async def edit(self, person_id: int, message_id: int, reply: Reply, *, caption: bool) -> None:
+        bot = self.outbox.bot
+        if caption:
+            await bot.edit_message_caption(person_id, message_id, caption=reply.text)
+        else:
+            await bot.edit_message_text(reply.text, person_id, message_id)

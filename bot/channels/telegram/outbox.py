@@ -4,19 +4,24 @@ the buyer lanes' worker, and followed on delivery by what the sender asked for.
 
 A payload holds what `sendMessage` / `copyMessage` need, and `options` for any other
 parameter of the method (message_thread_id, a reply, ...), so a feature can add its own.
+A message about a ticket holds its number (`ticket`): it is sent in the ticket's topic in the
+buyer's chat, found (or made again, when the buyer deleted it) at the moment it is sent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from telegram import Bot
+from telegram import Bot, Message
 
 from bot.channels.telegram.markup import inline_markup
 from bot.outbox.followups import Followup, Followups
 from bot.outbox.store import OutboxItem, OutboxStore, buyer_lane
 from bot.views.reply import Button, Keyboard, Reply
+
+if TYPE_CHECKING:
+    from bot.channels.telegram.buyer_topics import BuyerTopics
 
 TEXT, COPY = "text", "copy"
 
@@ -35,6 +40,8 @@ def keyboard_of(rows: list | None) -> Keyboard | None:
 
 def text_item(chat_id: int, reply: Reply, **options: Any) -> tuple[str, dict[str, Any]]:
     payload = {"chat": chat_id, "text": reply.text, "buttons": keyboard_json(reply.markup)}
+    if reply.ticket is not None:
+        payload["ticket"] = reply.ticket
     if options:
         payload["options"] = options
     return TEXT, payload
@@ -43,8 +50,14 @@ def text_item(chat_id: int, reply: Reply, **options: Any) -> tuple[str, dict[str
 class TelegramOutbox:
     """Queues messages for Telegram chats and sends one when the worker hands it over."""
 
-    def __init__(self, bot: Bot, store: OutboxStore, followups: Followups) -> None:
-        self.bot, self.store, self.followups = bot, store, followups
+    def __init__(
+        self,
+        bot: Bot,
+        store: OutboxStore,
+        followups: Followups,
+        topics: BuyerTopics | None = None,
+    ) -> None:
+        self.bot, self.store, self.followups, self.topics = bot, store, followups, topics
         self.wake: Callable[[str], None] = lambda _lane: None
 
     async def send(
@@ -69,6 +82,7 @@ class TelegramOutbox:
         message_id: int,
         caption: str | None,
         *,
+        ticket: str | None = None,
         after: Followup | None = None,
         if_undelivered: Followup | None = None,
         **options: Any,
@@ -76,6 +90,8 @@ class TelegramOutbox:
         """Queues a copy of a message (an agent's file) with `caption` (None: its own)."""
         payload: dict[str, Any] = {"chat": chat_id, "from_chat": from_chat,
                                    "message_id": message_id, "caption": caption}  # fmt: skip
+        if ticket is not None:
+            payload["ticket"] = ticket
         if options:
             payload["options"] = options
         await self.queue(chat_id, [(COPY, payload)], after=after, if_undelivered=if_undelivered)
@@ -101,19 +117,27 @@ class TelegramOutbox:
             self.wake(lane)
 
     async def deliver(self, kind: str, payload: dict[str, Any]) -> int:
-        """Sends one queued message; Telegram's errors go to the worker."""
-        options = payload.get("options") or {}
-        if kind == COPY:
-            sent = await self.bot.copy_message(
-                payload["chat"], payload["from_chat"], payload["message_id"],
-                caption=payload.get("caption"), **options,
-            )  # fmt: skip
-            return sent.message_id
-        markup = inline_markup(keyboard_of(payload.get("buttons")))
-        sent = await self.bot.send_message(
-            payload["chat"], payload["text"], reply_markup=markup, **options
-        )
-        return sent.message_id
+        """Sends one queued message (in its ticket's topic); Telegram's errors go to the
+        worker."""
+
+        async def post(thread: int | None) -> Message:
+            options = dict(payload.get("options") or {})
+            if thread is not None:
+                options["message_thread_id"] = thread
+            if kind == COPY:
+                return await self.bot.copy_message(
+                    payload["chat"], payload["from_chat"], payload["message_id"],
+                    caption=payload.get("caption"), **options,
+                )  # fmt: skip
+            markup = inline_markup(keyboard_of(payload.get("buttons")))
+            return await self.bot.send_message(
+                payload["chat"], payload["text"], reply_markup=markup, **options
+            )
+
+        ticket = payload.get("ticket")
+        if ticket is None or self.topics is None:
+            return (await post(None)).message_id
+        return (await self.topics.in_topic(ticket, post)).message_id
 
     async def delivered(self, item: OutboxItem, message_id: int | None) -> None:
         await self.followups.run(item.payload.get("after"), message_id)

@@ -17,6 +17,7 @@ from bot.channels.web.visitors import CHANNEL, VisitorService
 from bot.conversation import core
 from bot.conversation.events import Incoming, Kind, MessageRef, Sender
 from bot.conversation.messages import album_count
+from bot.texts import t
 from bot.views.reply import Reply
 
 if TYPE_CHECKING:
@@ -45,9 +46,15 @@ class WebChat:
     async def send(self, person_id: int, reply: Reply) -> int:
         return await self.post(person_id, payload_of(reply))
 
-    async def send_from_group(self, person_id: int, message: Message, caption: str | None) -> int:
-        """An agent's file: fetched from Telegram once and kept, then shown like any message."""
+    async def send_from_group(
+        self, person_id: int, message: Message, caption: str | None, *, ticket: str | None = None
+    ) -> int:
+        """An agent's file: fetched from Telegram once and kept, then shown like any message;
+        what the page cannot show (voice, a sticker, a place...) is named in a clear line."""
         media = message.photo[-1] if message.photo else (message.video or message.document)
+        if media is None:
+            return await self.post(person_id, payload_of(Reply(await self._not_shown(
+                person_id, message, caption))))  # fmt: skip
         kind = "photo" if message.photo else ("video" if message.video else "document")
         name = getattr(media, "file_name", None)
         mime = "image/jpeg" if message.photo else getattr(media, "mime_type", None)
@@ -57,6 +64,18 @@ class WebChat:
         payload = payload_of(Reply(html))
         payload["file"] = {"digest": stored.digest, "kind": kind, "name": name, "mime": mime}
         return await self.post(person_id, payload)
+
+    async def _not_shown(self, person_id: int, message: Message, caption: str | None) -> str:
+        person = await self.services.people.get_or_create(person_id)
+        language = person.language or "zh"
+        what = t(language, f"kinds.web_kind_{web_kind_of(message)}")
+        head = caption if caption is not None else (message.caption_html or "")
+        line = t(language, "kinds.web_cannot_show", what=what)
+        return f"{head}\n{line}" if head else line
+
+    async def edit(self, person_id: int, message_id: int, reply: Reply, *, caption: bool) -> None:
+        """The page keeps what it showed: the edited text follows as a new message."""
+        await self.post(person_id, payload_of(reply))
 
     async def post(self, person_id: int, payload: dict[str, Any]) -> int:
         """Stores the message in the visitor's outbox and shows it on their open pages."""
@@ -131,3 +150,12 @@ class WebChat:
                 language = key.split("\n", 1)[1]
                 for reply in await album_count(self.services, person_id, language):
                     await self.send(person_id, reply)
+
+
+def web_kind_of(message: Message) -> str:
+    """What an agent sent that the web chat cannot show, as its texts name it."""
+    for kind in ("voice", "audio", "video_note", "animation", "sticker", "venue", "location",
+                 "contact"):  # fmt: skip
+        if getattr(message, kind, None):
+            return kind
+    return "other"

@@ -11,6 +11,7 @@ from bot.channels.web.server import WebServer
 from bot.channels.web.visitors import CHANNEL
 
 if TYPE_CHECKING:
+    from starlette.types import ASGIApp
     from telegram import Bot
 
     from bot.context import Services
@@ -18,14 +19,19 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-async def start_web_chat(services: Services, bot: Bot | None) -> WebServer:
-    """The web channel joins buyer delivery; its server listens on WEB_HOST:WEB_PORT."""
-    settings = services.settings
+def web_chat_app(services: Services, bot: Bot | None) -> ASGIApp:
+    """The web channel joins buyer delivery; returns its app, for a server to carry."""
     chat = WebChat(services, bot)
     services.buyers.add_channel(CHANNEL, chat)
     services.web = chat
+    return build_web_app(chat, services.settings)
+
+
+async def start_web_chat(services: Services, bot: Bot | None) -> WebServer:
+    """The web chat on a server of its own, listening on WEB_HOST:WEB_PORT."""
+    settings = services.settings
     server = WebServer(
-        build_web_app(chat, settings),
+        web_chat_app(services, bot),
         settings.web_host,
         settings.web_port,
         max_frame_bytes=settings.web_max_frame_bytes,
