@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram.error import NetworkError, RetryAfter, TelegramError
 
 from bot.outbox.store import GROUP, OutboxItem, OutboxStore
@@ -29,6 +30,9 @@ Refused = Callable[[OutboxItem, Exception], Awaitable[None]]
 MAX_ATTEMPTS = 8
 IDLE_POLL = 5.0  # seconds between looks when another process may have queued something
 SHARED_POLL = 0.5
+# Seconds between tries of recording a sent item while the database is busy: an item left
+# unrecorded would be sent a second time.
+RECORD_DELAYS = (0.2, 0.5, 1, 2, 5, 10)
 
 
 STOP_GRACE = 3.0  # seconds an item being sent may take to finish when the bot stops
@@ -62,14 +66,26 @@ class ItemSender:
             await self._later(item, min(2**item.attempts, 60), error)
         except TelegramError as error:
             log.warning("Telegram refused outbox item %s (%s): %s", item.id, item.kind, error)
-            await self._store.sent(item.id, error=f"refused: {error}")
+            await self._record(item, error=f"refused: {error}")
             await self._follow(self._on_refused, item, error)
         except Exception as error:
             log.exception("Outbox item %s (%s) failed", item.id, item.kind)
             await self._later(item, min(2**item.attempts, 60), error)
         else:
-            await self._store.sent(item.id, message_id=message_id)
+            await self._record(item, message_id=message_id)
             await self._follow(self._on_sent, item, message_id)
+
+    async def _record(self, item: OutboxItem, **outcome) -> None:
+        """Marks the item done once Telegram has answered, waiting out a database that is
+        busy for a moment (a lock held by another connection)."""
+        for delay in RECORD_DELAYS:
+            try:
+                return await self._store.sent(item.id, **outcome)
+            except SQLAlchemyError as error:
+                log.warning("Could not record outbox item %s as sent (%s); again in %s s",
+                            item.id, type(error).__name__, delay)  # fmt: skip
+                await asyncio.sleep(delay)
+        await self._store.sent(item.id, **outcome)
 
     async def _follow(self, follow, item: OutboxItem, value) -> None:
         """What the item's sender asked for after it; a failure here never resends it."""

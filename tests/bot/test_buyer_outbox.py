@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import OperationalError, StatementError
 
+from bot.outbox import worker
 from bot.outbox.budget import SendBudgetShared
 from bot.outbox.store import OutboxStore, buyer_lane
 from storage.db import create_engine, create_session_factory, transaction
@@ -117,3 +118,37 @@ async def test_supervisors_are_told_through_the_outbox(desk: Desk) -> None:
             select(OutboxMessage.lane).where(OutboxMessage.message_id == told[-1].id)
         )
     assert lane == buyer_lane(desk.supervisor.id)
+
+
+async def test_a_sent_message_is_recorded_once_the_busy_database_is_free(
+    sessions, monkeypatch
+) -> None:
+    """Telegram has the message but the database is locked for a moment when the worker
+    records it: the worker waits and records it, instead of leaving it to be sent again."""
+    monkeypatch.setattr(worker, "RECORD_DELAYS", (0.01, 0.01))
+    store = OutboxStore(sessions)
+    lane = buyer_lane(78)
+    await store.enqueue_all(lane, [("text", {"text": "a"})])
+    recording = store.sent
+    busy = [OperationalError("UPDATE outbox", {}, Exception("database is locked"))]
+
+    async def sent_when_free(*args, **kwargs) -> None:
+        if busy:
+            raise busy.pop()
+        await recording(*args, **kwargs)
+
+    monkeypatch.setattr(store, "sent", sent_when_free)
+    deliveries: list[str] = []
+
+    async def deliver(kind: str, payload: dict) -> int:
+        deliveries.append(payload["text"])
+        return 4242
+
+    await worker.ItemSender(store, deliver).send(await store.head(lane))
+    assert deliveries == ["a"]
+    assert await store.head(lane) is None
+    async with transaction(sessions, read_only=True) as session:
+        [item] = (await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.lane == lane)
+        )).all()  # fmt: skip
+    assert item.message_id == 4242 and item.last_error is None
