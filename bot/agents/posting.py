@@ -4,12 +4,14 @@ it is sent, so a card always shows the ticket as it is by then."""
 
 from __future__ import annotations
 
+import json
 import logging
+from collections import OrderedDict
 from collections.abc import Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from telegram import Bot, InputFile, Message
+from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest
 
@@ -100,6 +102,7 @@ class GroupPoster:
         self.language = cards.language
         self.files = files
         self.recovery = TicketRecovery(self)
+        self._cards_shown = CardsShown()
 
     def media(self, file_id: str | None) -> str | InputFile | None:
         """A Telegram file id as it is; a file the web chat received, read for upload."""
@@ -187,16 +190,18 @@ class GroupPoster:
         """Rewrites the card in place with the ticket as it is now."""
         if ticket.group_chat_id is None or ticket.group_card_message_id is None:
             return
+        card = (ticket.group_chat_id, ticket.group_card_message_id)
+        text, keyboard = await self.cards.text(ticket), card_keyboard(ticket, self.language)
+        if self._cards_shown.same(card, text, keyboard):
+            return  # two changes refreshed it already: another edit would only spend the quota
         try:
             await self.bot.edit_message_text(
-                await self.cards.text(ticket),
-                chat_id=ticket.group_chat_id,
-                message_id=ticket.group_card_message_id,
-                reply_markup=card_keyboard(ticket, self.language),
+                text, chat_id=card[0], message_id=card[1], reply_markup=keyboard
             )
         except BadRequest as error:
             if "not modified" not in str(error):
                 raise
+        self._cards_shown.remember(card, text, keyboard)
 
     async def note(self, ticket: TicketRecord, text: str, row: int | None = None) -> int | None:
         """A note of the bot in the ticket's topic (or under its card); a text too long for
@@ -324,3 +329,26 @@ class GroupPoster:
 
 def _without_caption(pending: Pending) -> bool:
     return pending.evidence is not None and pending.evidence.kind in NO_CAPTION
+
+
+class CardsShown:
+    """What this process last wrote on each card, so an unchanged refresh is not sent: each
+    edit counts against the group's 20 messages a minute, and Telegram refuses a same-content
+    edit anyway. Bounded; a card forgotten or edited elsewhere is simply written again."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._shown: OrderedDict[tuple[int, int], int] = OrderedDict()
+
+    @staticmethod
+    def _digest(text: str, keyboard: InlineKeyboardMarkup | None) -> int:
+        return hash((text, json.dumps(keyboard.to_dict() if keyboard else None, sort_keys=True)))
+
+    def same(self, card: tuple[int, int], text: str, keyboard) -> bool:
+        return self._shown.get(card) == self._digest(text, keyboard)
+
+    def remember(self, card: tuple[int, int], text: str, keyboard) -> None:
+        self._shown[card] = self._digest(text, keyboard)
+        self._shown.move_to_end(card)
+        while len(self._shown) > self._size:
+            self._shown.popitem(last=False)

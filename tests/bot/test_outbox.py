@@ -7,6 +7,7 @@ import time
 from types import SimpleNamespace
 
 from bot.handlers import jobs
+from tests.bot.checks import nothing_broke
 from tests.bot.world import World, texts
 from tests.fakes import FakeChat, FakeUser, Msg
 
@@ -92,3 +93,27 @@ async def test_stopping_does_not_wait_for_the_group(world: World) -> None:
     started = time.perf_counter()
     await world.stop()
     assert time.perf_counter() - started < 5.0
+
+
+async def test_a_refresh_that_changes_nothing_is_not_sent(world: World, caplog) -> None:
+    """Each card edit counts against the group's 20 messages a minute: two refreshes queued
+    for one change (a burst of updates) edit the card once, and no edit is refused."""
+    group = await linked_group(world)
+    buyer = world.buyer()
+    summary = await up_to_summary(world, buyer, "杯子碎了")
+    await world.press(buyer, summary, "✅ 提交")
+    await world.settle(quiet=0.2)
+    [ticket] = await world.services.tickets.list_for_owner(buyer.id)
+    agent = await world.services.people.get_or_create(4242)
+    await world.services.tickets.assign(ticket.number, agent.id, None)
+    ticket = await world.services.tickets.get(ticket.number)
+    edits = len(world.fake.calls_of("editMessageText"))
+
+    for _ in range(3):
+        await world.services.agents.refresh_card(ticket)
+    await world.settle(quiet=0.2)
+
+    assert len(world.fake.calls_of("editMessageText")) == edits + 1
+    [card] = cards_of(world.fake, group, ticket.number)
+    assert "4242" in card.content
+    nothing_broke(world, caplog)
