@@ -2,7 +2,7 @@
 the messages sent per second by all processes together (Telegram's limit per bot).
 
 Revision ID: 0010
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-02
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0012"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
