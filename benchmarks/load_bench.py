@@ -155,7 +155,7 @@ async def group_backlog(url: str) -> int:
     engine = create_engine(url)
     try:
         async with engine.connect() as connection:
-            query = text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+            query = text("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND lane = 'group'")
             return int((await connection.execute(query)).scalar_one())
     except Exception:  # noqa: BLE001 - the code before the outbox has no such table
         return -1

@@ -26,6 +26,7 @@ from bot.channels.delivery import BuyerDelivery
 from bot.channels.telegram import buyer
 from bot.channels.telegram.buyer_topics import BuyerTopics
 from bot.channels.telegram.delivery import TelegramBuyers
+from bot.channels.telegram.outbox import TelegramOutbox
 from bot.channels.web.files import WebFiles
 from bot.context import CONTEXT_TYPES, BotData, Context, Services
 from bot.conversation.commands import COMMANDS
@@ -43,8 +44,11 @@ from bot.handlers import (
     jobs,
 )
 from bot.nlu import NluClient
-from bot.outbox.store import OutboxStore
-from bot.outbox.worker import OutboxWorker
+from bot.outbox.budget import SendBudgetShared
+from bot.outbox.followups import Followups
+from bot.outbox.lanes import LaneWorkers
+from bot.outbox.store import BUYER_PREFIX, OutboxStore
+from bot.outbox.worker import ItemSender, OutboxWorker
 from bot.services.aftercare import AftercareService
 from bot.services.assignment import AssignmentService
 from bot.services.bans import BanService
@@ -56,6 +60,7 @@ from bot.services.intake import IntakeService
 from bot.services.merge import MergeService
 from bot.services.message_versions import MessageVersions
 from bot.services.people import PeopleService
+from bot.services.prompts import POSTED as PROMPT_POSTED
 from bot.services.prompts import PromptService
 from bot.services.sla import SlaHours
 from bot.services.sla_watch import SlaWatch
@@ -198,21 +203,33 @@ def build_services(settings: Settings, clock: Clock, bot: Bot | None) -> Service
                             assigner=assignment)  # fmt: skip
     people = PeopleService(sessions, clock=clock)
     groups = AgentGroupService(sessions, clock=clock)
-    buyers = BuyerDelivery(people, {})
-    if bot is not None:
-        topics = BuyerTopics(bot, tickets, people, enabled=settings.buyer_topics_enabled)
-        buyers.add_channel("telegram", TelegramBuyers(bot, topics))
     web_files = WebFiles(settings.data_dir / "web-files")
     locks = Locks(engine, scope=settings.effective_database_url)
     outbox = OutboxStore(sessions, clock)
+    followups = Followups()
+    budget = None
+    if locks.shared:  # several processes: Telegram's overall limit is kept by all together
+        budget = SendBudgetShared(sessions, settings.telegram_max_messages_per_second).take
+    topics = None
+    if bot is not None:
+        topics = BuyerTopics(bot, tickets, people, enabled=settings.buyer_topics_enabled)
+    direct, lanes = _telegram_outbox(bot, outbox, followups, locks, clock, budget, topics)
+    telegram = {} if direct is None else {"telegram": TelegramBuyers(direct, topics)}
+    buyers = BuyerDelivery(people, telegram, followups)
     cards = CardWriter(tickets, people, language=settings.agent_language,
                        timezone=settings.timezone, clock=clock, buyers=buyers)  # fmt: skip
     poster = GroupPoster(bot, groups, tickets, cards, files=web_files)
-    worker = OutboxWorker(outbox, poster.deliver, locks)
-    desk = AgentDesk(
-        bot, groups, tickets, people, outbox, cards,
-        wake=worker.wake, supervisors=settings.admin_ids, buyers=buyers, files=web_files,
+    worker = OutboxWorker(
+        outbox, poster.deliver, locks, budget=budget, on_sent=lambda item, sent: followups.run(
+            item.payload.get("after"), sent)
     )  # fmt: skip
+    desk = AgentDesk(
+        bot, groups, tickets, people, outbox, cards, wake=worker.wake,
+        supervisors=settings.admin_ids, buyers=buyers, files=web_files, direct=direct,
+    )  # fmt: skip
+    desk.register_followups(followups)
+    prompts = PromptService(sessions, clock)
+    followups.on(PROMPT_POSTED, prompts.posted)
     return Services(
         settings=settings,
         engine=engine,
@@ -229,7 +246,7 @@ def build_services(settings: Settings, clock: Clock, bot: Bot | None) -> Service
         ),
         followups=FollowUpService(sessions, clock),
         groups=groups,
-        prompts=PromptService(sessions, clock),
+        prompts=prompts,
         agents=desk,
         aftercare=AftercareService(sessions, tickets, clock, settings.auto_close_days),
         sla=SlaWatch(sessions, clock, timedelta(hours=settings.sla_reminder_hours)),
@@ -245,7 +262,29 @@ def build_services(settings: Settings, clock: Clock, bot: Bot | None) -> Service
         buyers=buyers,
         web_files=web_files,
         sessions=sessions,
+        telegram_outbox=direct,
+        buyer_lanes=lanes,
     )
+
+
+def _telegram_outbox(
+    bot: Bot | None,
+    store: OutboxStore,
+    followups: Followups,
+    locks: Locks,
+    clock: Clock,
+    budget,
+    topics: BuyerTopics | None,
+) -> tuple[TelegramOutbox | None, LaneWorkers | None]:
+    """Private chats on Telegram through the outbox: one lane per chat, sent at once."""
+    if bot is None:
+        return None, None
+    outbox = TelegramOutbox(bot, store, followups, topics)
+    sender = ItemSender(store, outbox.deliver, clock=clock, on_sent=outbox.delivered,
+                        on_refused=outbox.undelivered, budget=budget)  # fmt: skip
+    lanes = LaneWorkers(store, sender, locks, prefix=BUYER_PREFIX, clock=clock)
+    outbox.wake = lanes.wake
+    return outbox, lanes
 
 
 def _starter(settings: Settings, clock: Clock):
@@ -268,6 +307,8 @@ def _starter(settings: Settings, clock: Clock):
                 log.error("The web chat could not start (WEB_HOST/WEB_PORT): %s", error)
         await jobs.link_configured_group(application)
         data.services.outbox_worker.start()
+        if data.services.buyer_lanes is not None:
+            data.services.buyer_lanes.start()
         if application.job_queue is not None:
             # Each runs in one process at a time however many share the database.
             for callback, every, first in (
@@ -290,6 +331,8 @@ async def _stop(application: Application) -> None:
     services: Services | None = getattr(application.bot_data, "services", None)
     if services is not None:
         await services.outbox_worker.stop()
+        if services.buyer_lanes is not None:
+            await services.buyer_lanes.stop()
         await services.nlu.aclose()
         await services.locks.aclose()
         await services.engine.dispose()

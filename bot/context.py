@@ -15,6 +15,7 @@ from bot.dossier.content import DossierService
 from bot.evidence.downloads import EvidenceDownloader
 from bot.evidence.service import EvidenceService
 from bot.nlu import NluClient
+from bot.outbox.lanes import LaneWorkers
 from bot.outbox.worker import OutboxWorker
 from bot.services.aftercare import AftercareService
 from bot.services.assignment import AssignmentService
@@ -40,6 +41,7 @@ from storage.locks import Locks
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
+    from bot.channels.telegram.outbox import TelegramOutbox
     from bot.channels.web.chat import WebChat
     from bot.channels.web.server import WebServer
 
@@ -78,6 +80,8 @@ class Services:
     web_files: WebFiles
     sessions: SessionFactory
     web: WebChat | None = None  # the web chat, once it runs
+    telegram_outbox: TelegramOutbox | None = None  # None without a Telegram token
+    buyer_lanes: LaneWorkers | None = None
 
 
 class BotData:

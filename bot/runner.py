@@ -58,6 +58,8 @@ async def _serve(application, settings: Settings, extra_routes, stop: asyncio.Ev
         await application.start()
         await dispatcher.resume()  # what the last run left, before anything new comes in
         await dispatcher.settle()
+        if services.buyer_lanes is not None:  # and what it left unsent to buyers
+            await services.buyer_lanes.resume()
         tasks = [asyncio.create_task(_sweep(dispatcher), name="inbox sweep")]
         server = None
         if settings.webhook_url:

@@ -12,6 +12,10 @@ handlers have finished. So after a crash:
 - `done_at`: it is never touched again.
 Bookkeeping that is not the update's effect (recording a person on first contact) opts out
 with `transaction(..., effect=False)`.
+
+The replies to a buyer are the last thing a handler does: they are queued in the outbox in
+the same transaction that stamps `done_at` (`finish_with`), so an update's replies are queued
+exactly once, and an update interrupted before them is one whose replies are still due.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import event, update
+from sqlalchemy import event, func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -73,6 +77,20 @@ async def mark_effects_with(session: AsyncSession) -> Handling | None:
         .values(effects_at=datetime.now(UTC))
     )
     return state
+
+
+async def finish_with(session: AsyncSession) -> None:
+    """In the caller's transaction: the update being handled is done (its effects too)."""
+    state = _current.get()
+    if state is None:
+        return
+    now = datetime.now(UTC)
+    await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id == state.update_id)
+        .values(done_at=now, effects_at=func.coalesce(InboxUpdate.effects_at, now))
+    )
+    state.effects = True
 
 
 async def before_visible_effect() -> None:

@@ -415,7 +415,8 @@ class InboxUpdate(Base):
 
 
 class OutboxMessage(Base):
-    """Something to post to the agents' group, sent in order by the outbox worker."""
+    """Something to post to the agents' group or to send a Telegram buyer, sent in order per
+    lane (`group`, `buyer:<chat id>`) by an outbox worker."""
 
     __tablename__ = "outbox"
     __table_args__ = (
@@ -433,6 +434,16 @@ class OutboxMessage(Base):
     not_before: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(300))
+    message_id: Mapped[int | None] = mapped_column(BigInteger)  # what Telegram gave it, if kept
+
+
+class SendBudget(Base):
+    """Messages sent to Telegram in one second by all bot processes together (PostgreSQL)."""
+
+    __tablename__ = "send_budget"
+
+    second: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    sent: Mapped[int]
 
 
 class Ban(Base):

@@ -3,8 +3,9 @@
 Tickets live in the database first. Everything for the group (topics, cards, evidence, notes,
 the buyer's messages) is queued in the outbox and posted by its worker (bot/agents/posting.py),
 so neither the buyer nor an agent ever waits for the group's rate limit, and nothing queued
-is lost if the process dies. Messages to the buyer are sent at once; one that cannot reach
-the buyer is reported in the ticket's topic.
+is lost if the process dies. Messages to the buyer go through their channel's outbox too
+(bot/channels/delivery.py): what follows one (its id in the ticket's record, a report in the
+topic when it could not reach the buyer) happens when it has been sent.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.agents import receipts
 from bot.agents.posting import EDIT, NOTE, REFRESH, RELAY, STORED_PREFIX, TICKET, CardWriter
-from bot.agents.sending import chunks, takes_caption, where_in_group
+from bot.agents.sending import chunks, takes_caption
 from bot.channels.delivery import BuyerDelivery, ChannelUnavailable
+from bot.outbox.followups import Followup, Followups, followup
 from bot.outbox.store import OutboxStore
 from bot.services.followups import Pending
 from bot.services.groups import AgentGroupService
@@ -37,9 +39,12 @@ from storage.lifecycle import TicketStatus
 from storage.models import AuthorKind
 
 if TYPE_CHECKING:
+    from bot.channels.telegram.outbox import TelegramOutbox
     from bot.channels.web.files import WebFiles
 
 log = logging.getLogger(__name__)
+
+PLACED, UNDELIVERED = "desk.placed", "desk.undelivered"  # follow-ups of messages to buyers
 
 
 class AgentDesk:
@@ -58,6 +63,7 @@ class AgentDesk:
         supervisors: Sequence[int] = (),
         buyers: BuyerDelivery | None = None,
         files: WebFiles | None = None,
+        direct: TelegramOutbox | None = None,
     ) -> None:
         self.bot, self.groups, self.tickets, self.people = bot, groups, tickets, people
         self.outbox, self.cards, self._wake = outbox, cards, wake
@@ -68,6 +74,7 @@ class AgentDesk:
         self.online = bot is not None
         self.buyers = buyers if buyers is not None else BuyerDelivery(people, {})
         self.files = files
+        self.direct = direct  # private chats on Telegram (supervisors), through the outbox
 
     # ------------------------------------------------------------------ tickets and cards
 
@@ -108,16 +115,16 @@ class AgentDesk:
             return
         await self._queue(NOTE, {"number": ticket.number, "text": text, "row": row})
 
-    async def ask_in_ticket(self, ticket: TicketRecord, text: str) -> Message | None:
-        """A question to the agents in the ticket's topic, sent at once: an agent is waiting
-        for it and answers it by replying, so its message id is needed now."""
+    async def ask_in_ticket(
+        self, ticket: TicketRecord, text: str, *, after: Followup | None = None
+    ) -> bool:
+        """Queues a question to the agents in the ticket's topic; `after` runs with its
+        message id once posted (an agent answers it by replying to it)."""
         if ticket.group_chat_id is None:
-            return None
-        try:
-            return await self.bot.send_message(ticket.group_chat_id, text, **where_in_group(ticket))
-        except TelegramError as error:
-            log.warning("Could not ask in the thread of %s: %s", ticket.number, error)
-            return None
+            return False
+        payload = {"number": ticket.number, "text": text, "row": None, "after": after}
+        await self._queue(NOTE, payload)
+        return True
 
     async def relay_from_buyer(
         self, ticket: TicketRecord, items: Sequence[tuple[int, Pending]]
@@ -166,7 +173,7 @@ class AgentDesk:
             log.info("The buyer's copy of an answer of %s was not edited: %s", ticket.number, error)
             await self.post_in_ticket(ticket, t(self.language, "kinds.agent_edit_failed"))
             return
-        await self.reached_buyer(message)
+        await self.reached_buyer(message.chat_id, message.message_id)
 
     async def relay_to_buyer(self, ticket: TicketRecord, message: Message, agent_id: int) -> bool:
         """Sends an agent's message (text or file) to the buyer as the support team's answer."""
@@ -180,42 +187,54 @@ class AgentDesk:
             group_chat_id=message.chat_id,
             group_message_id=message.message_id,
         )
+        follow = self._followups(ticket, row.id, agents=message)
         try:
             head = t(language, "notify.agent_reply_file", number=ticket.number)
             if message.text:
                 body = t(language, "notify.agent_reply", number=ticket.number, text=escape(text))
-                sent = await self._send_headed_to_buyer(ticket, head, body, escape(text))
+                await self._send_headed_to_buyer(ticket, head, body, escape(text), follow)
             else:
-                sent = await self._copy_headed_to_buyer(ticket, head, message)
+                await self._copy_headed_to_buyer(ticket, head, message, follow)
         except (TelegramError, ChannelUnavailable) as error:
             await self.report_undelivered(ticket, error)
             return False
-        await self.tickets.place_message(row.id, buyer=(ticket.owner_id, sent))
-        await self.reached_buyer(message)
         return True
 
-    async def reached_buyer(self, message: Message) -> None:
+    def _followups(
+        self, ticket: TicketRecord, row: int | None = None, agents: Message | None = None
+    ) -> dict:
+        """On delivery: the conversation message `row` learns its id on the buyer's side,
+        and the agent's message `agents` gets its receipt; undelivered: the topic is told."""
+        follow = {"if_undelivered": followup(UNDELIVERED, number=ticket.number)}
+        if row is not None:
+            receipt = None if agents is None else [agents.chat_id, agents.message_id]
+            follow["after"] = followup(PLACED, row=row, chat=ticket.owner_id, receipt=receipt)
+        return follow
+
+    async def reached_buyer(self, chat_id: int, message_id: int) -> None:
         """The receipt on the agent's message: it is in the buyer's hands."""
-        await receipts.mark(self.bot, message.chat_id, message.message_id, receipts.REACHED_BUYER)
+        await receipts.mark(self.bot, chat_id, message_id, receipts.REACHED_BUYER)
 
     async def _send_headed_to_buyer(
-        self, ticket: TicketRecord, head: str, body: str, rest: str
-    ) -> int:
-        """As `_send_headed`, on the buyer's own channel; returns the message id there."""
+        self, ticket: TicketRecord, head: str, body: str, rest: str, follow: dict
+    ) -> None:
+        """As `_send_headed`, on the buyer's own channel."""
         if shown_length(body) > MessageLimit.MAX_TEXT_LENGTH:
             await self.buyers.send(ticket.owner_id, Reply(head, ticket=ticket.number))
             body = rest
-        return await self.buyers.send(ticket.owner_id, Reply(body, ticket=ticket.number))
+        await self.buyers.send(ticket.owner_id, Reply(body, ticket=ticket.number), **follow)
 
-    async def _copy_headed_to_buyer(self, ticket: TicketRecord, head: str, message: Message) -> int:
-        """As `_copy_headed`, on the buyer's own channel; returns the message id there."""
+    async def _copy_headed_to_buyer(
+        self, ticket: TicketRecord, head: str, message: Message, follow: dict
+    ) -> None:
+        """As `_copy_headed`, on the buyer's own channel."""
         caption = message.caption
         full: str | None = head + (f"\n{escape(caption)}" if caption else "")
         if not takes_caption(message) or shown_length(full) > MessageLimit.CAPTION_LENGTH:
             await self.buyers.send(ticket.owner_id, Reply(head, ticket=ticket.number))
             full = None  # without a new caption, the file keeps its own
-        return await self.buyers.send_from_group(
-            ticket.owner_id, message, full, ticket=ticket.number
+        await self.buyers.send_from_group(
+            ticket.owner_id, message, full, ticket=ticket.number, **follow
         )
 
     def media(self, file_id: str | None) -> str | InputFile:
@@ -235,11 +254,11 @@ class AgentDesk:
         language = await self._buyer_language(ticket)
         body = t(language, "notify.agent_reply", number=ticket.number, text=escape(text))
         try:
-            sent = await self.buyers.send(ticket.owner_id, Reply(body, ticket=ticket.number))
+            reply = Reply(body, ticket=ticket.number)
+            await self.buyers.send(ticket.owner_id, reply, **self._followups(ticket, row.id))
         except (TelegramError, ChannelUnavailable) as error:
             await self.report_undelivered(ticket, error)
             return False
-        await self.tickets.place_message(row.id, buyer=(ticket.owner_id, sent))
         return True
 
     async def tell_buyer(
@@ -260,11 +279,29 @@ class AgentDesk:
         try:
             for part in parts[:-1]:
                 await self.buyers.send(ticket.owner_id, Reply(part, ticket=ticket.number))
-            await self.buyers.send(ticket.owner_id, Reply(parts[-1], buttons, ticket.number))
+            last = Reply(parts[-1], buttons, ticket.number)
+            await self.buyers.send(ticket.owner_id, last, **self._followups(ticket))
         except (TelegramError, ChannelUnavailable) as error:
             await self.report_undelivered(ticket, error)
             return False
         return True
+
+    def register_followups(self, followups: Followups) -> None:
+        """What the outbox's workers do after a message of the desk has gone (or not)."""
+        followups.on(PLACED, self._placed)
+        followups.on(UNDELIVERED, self._undelivered)
+
+    async def _placed(
+        self, message_id: int | None, *, row: int, chat: int, receipt: list[int] | None = None
+    ) -> None:
+        if message_id is None:
+            return
+        await self.tickets.place_message(row, buyer=(chat, message_id))
+        if receipt is not None:
+            await self.reached_buyer(*receipt)
+
+    async def _undelivered(self, error: Exception, *, number: str) -> None:
+        await self.report_undelivered(await self.tickets.get(number), error)
 
     async def report_undelivered(self, ticket: TicketRecord, error: Exception) -> None:
         """Says at once in the ticket's topic that the buyer could not be reached."""
@@ -321,12 +358,11 @@ class AgentDesk:
         await self.post_in_ticket(ticket, text)
         if not self.online:
             return
+        if self.direct is None:
+            return
         card = await self.cards.text(ticket)
-        for supervisor in self.supervisors:
-            try:
-                await self.bot.send_message(supervisor, f"{text}\n\n{card}")
-            except TelegramError as error:
-                log.warning("Supervisor %s not told about %s: %s", supervisor, ticket.number, error)
+        for supervisor in self.supervisors:  # a refusal is logged by the outbox's worker
+            await self.direct.send(supervisor, [Reply(f"{text}\n\n{card}")])
 
     async def group(self) -> GroupRecord | None:
         return await self.groups.active()

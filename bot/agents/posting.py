@@ -110,32 +110,36 @@ class GroupPoster:
             return file_id
         return self.files.input_file(file_id)
 
-    async def deliver(self, kind: str, payload: dict[str, Any]) -> None:
+    async def deliver(self, kind: str, payload: dict[str, Any]) -> int | None:
         """Sends the item; a ticket whose topic or card is gone (deleted by an agent, or left
-        in a group no longer linked) is posted again first, so nothing for it is lost."""
+        in a group no longer linked) is posted again first, so nothing for it is lost. A note
+        returns its (last) message id, for what follows it."""
         ticket = await self.tickets.get(payload["number"])
         if kind == TICKET:
             await self.post_ticket(ticket)
-            return
+            return None
         if kind not in (REFRESH, NOTE, RELAY, EDIT):
             log.error("Unknown outbox item %s for %s", kind, ticket.number)
-            return
+            return None
         ticket = await self.recovery.into_active_group(ticket)
         try:
-            await self._send_item(kind, payload, ticket)
+            return await self._send_item(kind, payload, ticket)
         except BadRequest as error:
             if not (thread_gone(error) or card_gone(error)):
                 raise
             log.info("The topic or card of %s was deleted; posting it again", ticket.number)
             ticket = await self.recovery.repost(ticket, keep_topic=not thread_gone(error))
-            if kind != REFRESH:  # the card just posted is the ticket as it is now
-                await self._send_item(kind, payload, ticket)
+            if kind == REFRESH:  # the card just posted is the ticket as it is now
+                return None
+            return await self._send_item(kind, payload, ticket)
 
-    async def _send_item(self, kind: str, payload: dict[str, Any], ticket: TicketRecord) -> None:
+    async def _send_item(
+        self, kind: str, payload: dict[str, Any], ticket: TicketRecord
+    ) -> int | None:
         if kind == REFRESH:
             await self.refresh_card(ticket)
         elif kind == NOTE:
-            await self.note(ticket, payload["text"], payload.get("row"))
+            return await self.note(ticket, payload["text"], payload.get("row"))
         elif kind == EDIT:
             await self.edit_relayed(ticket, payload["row"], payload["text"], payload["caption"])
         else:
@@ -199,16 +203,17 @@ class GroupPoster:
                 raise
         self._cards_shown.remember(card, text, keyboard)
 
-    async def note(self, ticket: TicketRecord, text: str, row: int | None = None) -> None:
+    async def note(self, ticket: TicketRecord, text: str, row: int | None = None) -> int | None:
         """A note of the bot in the ticket's topic (or under its card); a text too long for
         one message goes in several, nothing cut."""
         if ticket.group_chat_id is None:
-            return
+            return None
         parts = [text] if shown_length(text) <= MessageLimit.MAX_TEXT_LENGTH else chunks(text)
         for part in parts:
             sent = await self.bot.send_message(ticket.group_chat_id, part, **where_in_group(ticket))
         if row is not None:
             await self.tickets.place_message(row, group=(sent.chat_id, sent.message_id))
+        return sent.message_id
 
     async def relay_from_buyer(
         self, ticket: TicketRecord, items: Sequence[tuple[int, Pending]]

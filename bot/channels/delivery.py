@@ -2,13 +2,19 @@
 
 The agents' side (answers, requests for more, status changes, decisions with the rating
 buttons, SLA and auto-close notices) calls `BuyerDelivery`; it looks up the buyer's channel
-and hands the message to that channel: a Telegram private chat, or the web chat's outbox.
+and hands the message to that channel: a Telegram private chat (through the outbox), or the
+web chat's outbox. What must follow a message (recording its id, reporting that it could not
+be delivered) is given as follow-ups (bot/outbox/followups.py): a queued channel runs them
+when the message has been sent, any other channel at once.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from telegram.error import TelegramError
+
+from bot.outbox.followups import Followup, Followups
 from bot.views.reply import Reply
 
 if TYPE_CHECKING:
@@ -19,13 +25,14 @@ if TYPE_CHECKING:
 
 
 class BuyerChannel(Protocol):
-    """One channel's way of reaching a buyer; each method returns the message id there."""
+    """One channel's way of reaching a buyer; each method returns the message id there
+    (a channel with `queued = True` takes the follow-ups instead and returns None)."""
 
-    async def send(self, person_id: int, reply: Reply) -> int: ...
+    async def send(self, person_id: int, reply: Reply) -> int | None: ...
 
     async def send_from_group(
         self, person_id: int, message: Message, caption: str | None, *, ticket: str | None = None
-    ) -> int:
+    ) -> int | None:
         """A file an agent sent in the group, captioned `caption` (None: its own caption),
         about `ticket` (a channel with a thread per ticket posts it there)."""
         ...
@@ -38,8 +45,14 @@ class BuyerChannel(Protocol):
 class BuyerDelivery:
     """Routes each message to the channel the buyer writes from."""
 
-    def __init__(self, people: PeopleService, channels: dict[str, BuyerChannel]) -> None:
+    def __init__(
+        self,
+        people: PeopleService,
+        channels: dict[str, BuyerChannel],
+        followups: Followups | None = None,
+    ) -> None:
         self.people, self.channels = people, channels
+        self.followups = followups if followups is not None else Followups()
         self._channel_of: dict[int, str] = {}
 
     def add_channel(self, name: str, channel: BuyerChannel) -> None:
@@ -59,20 +72,71 @@ class BuyerDelivery:
             raise ChannelUnavailable(name)
         return channel
 
-    async def send(self, person_id: int, reply: Reply) -> int:
-        return await (await self._channel(person_id)).send(person_id, reply)
+    async def send(
+        self,
+        person_id: int,
+        reply: Reply,
+        *,
+        after: Followup | None = None,
+        if_undelivered: Followup | None = None,
+    ) -> int | None:
+        """Sends (or queues) the message; the message id when the channel knows it now."""
+        channel = await self._channel(person_id)
+        if getattr(channel, "queued", False):
+            await channel.send(person_id, reply, after=after, if_undelivered=if_undelivered)
+            return None
+        return await self._now(channel.send(person_id, reply), after, if_undelivered)
 
-    async def send_all(self, person_id: int, replies: list[Reply]) -> int | None:
+    async def send_all(
+        self,
+        person_id: int,
+        replies: list[Reply],
+        *,
+        after: Followup | None = None,
+        if_undelivered: Followup | None = None,
+    ) -> int | None:
+        """The replies in order; the follow-ups go with the last one."""
         last = None
-        for reply in replies:
-            last = await self.send(person_id, reply)
+        for i, reply in enumerate(replies):
+            final = i == len(replies) - 1
+            last = await self.send(
+                person_id, reply, after=after if final else None,
+                if_undelivered=if_undelivered if final else None,
+            )  # fmt: skip
         return last
 
     async def send_from_group(
-        self, person_id: int, message: Message, caption: str | None, *, ticket: str | None = None
-    ) -> int:
+        self,
+        person_id: int,
+        message: Message,
+        caption: str | None,
+        *,
+        ticket: str | None = None,
+        after: Followup | None = None,
+        if_undelivered: Followup | None = None,
+    ) -> int | None:
         channel = await self._channel(person_id)
-        return await channel.send_from_group(person_id, message, caption, ticket=ticket)
+        if getattr(channel, "queued", False):
+            await channel.send_from_group(
+                person_id, message, caption, ticket=ticket,
+                after=after, if_undelivered=if_undelivered,
+            )  # fmt: skip
+            return None
+        sent = channel.send_from_group(person_id, message, caption, ticket=ticket)
+        return await self._now(sent, after, if_undelivered)
+
+    async def _now(self, sending, after: Followup | None, if_undelivered: Followup | None):
+        """A channel that sends at once: what follows runs now; without `if_undelivered`,
+        its error is the caller's."""
+        try:
+            message_id = await sending
+        except TelegramError as error:
+            if if_undelivered is None:
+                raise
+            await self.followups.run(if_undelivered, error)
+            return None
+        await self.followups.run(after, message_id)
+        return message_id
 
     async def ticket_filed(self, ticket: TicketRecord) -> None:
         """Lets the buyer's channel prepare for a new ticket (a topic of its own on Telegram)."""

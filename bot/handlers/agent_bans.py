@@ -9,10 +9,12 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.agents.access import linked_group_of
+from bot.agents.desk import UNDELIVERED
 from bot.channels.delivery import ChannelUnavailable
 from bot.context import Context, Services
 from bot.handlers.agent_commands import _lang, _reply, _text_after_command, _ticket_here
 from bot.handlers.common import services
+from bot.outbox.followups import followup
 from bot.services.bans import BanError
 from bot.texts import t
 from bot.views.reply import Reply
@@ -48,7 +50,8 @@ async def ban(update: Update, context: Context) -> None:
         await _reply(update, t(language, "ban.already"))
         return
     buyer = await svc.people.get_or_create(ticket.owner_id)
-    failed = await _tell(context, ticket.owner_id, t(buyer.language or "zh", "ban.notice"))
+    notice = t(buyer.language or "zh", "ban.notice")
+    failed = await _tell(context, ticket.owner_id, notice, number=ticket.number)
     if failed is not None:
         await svc.agents.report_undelivered(ticket, failed)
     await _reply(update, t(language, "ban.done", buyer=escape(buyer.display_name or str(buyer.id)),
@@ -121,11 +124,17 @@ async def appeals(update: Update, context: Context) -> None:
     await _reply(update, "\n".join(lines))
 
 
-async def _tell(context: Context, chat_id: int, text: str) -> Exception | None:
+async def _tell(
+    context: Context, chat_id: int, text: str, *, number: str | None = None
+) -> Exception | None:
     """Sends `text` to the buyer; a refusal (they blocked the bot) is returned, not raised:
-    the ban or its lifting stands all the same."""
+    the ban or its lifting stands all the same. With the ticket's `number`, a refusal found
+    once the outbox has tried is reported in its topic."""
+    undelivered = None if number is None else followup(UNDELIVERED, number=number)
     try:
-        await context.bot_data.services.buyers.send(chat_id, Reply(text))
+        await context.bot_data.services.buyers.send(
+            chat_id, Reply(text), if_undelivered=undelivered
+        )
     except (TelegramError, ChannelUnavailable) as error:
         log.warning("Buyer %s not told of a ban change: %s", chat_id, error)
         return error

@@ -13,6 +13,8 @@ from bot.agents.access import linked_group_of, missing_rights, ticket_of_message
 from bot.agents.canned import canned_text, load_canned
 from bot.context import Context, Services
 from bot.handlers.common import services
+from bot.outbox.followups import followup
+from bot.services.prompts import POSTED as PROMPT_POSTED
 from bot.services.records import GroupRecord, TicketRecord
 from bot.texts import t
 from storage.errors import InvalidTransition, TicketNotFound
@@ -232,11 +234,13 @@ async def reject(update: Update, context: Context) -> None:
 async def svc_prompt(update: Update, context: Context, ticket: TicketRecord, action: str) -> None:
     """Asks the agent for the explanation, as a message they answer by replying."""
     svc = services(context)
-    prompt = await svc.agents.ask_in_ticket(ticket, t(_lang(context), f"agent.explain_{action}"))
-    if prompt is not None and update.effective_user is not None:
-        await svc.prompts.open(
-            ticket.number, action, update.effective_user.id, prompt.chat_id, prompt.message_id
-        )
+    if update.effective_user is None or ticket.group_chat_id is None:
+        return
+    opened = followup(PROMPT_POSTED, number=ticket.number, action=action,
+                      agent=update.effective_user.id, chat=ticket.group_chat_id)  # fmt: skip
+    await svc.agents.ask_in_ticket(
+        ticket, t(_lang(context), f"agent.explain_{action}"), after=opened
+    )
 
 
 async def apply_decision(

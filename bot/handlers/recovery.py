@@ -3,7 +3,9 @@ where things stand, so nobody is left waiting for an answer that died with the p
 
 A button press is handled again: every buyer button carries its step's token, so a press
 that was applied is refused as stale, and Submit gives the number of the ticket it filed.
-Then the question the buyer is at, if any, is asked again."""
+Then the question the buyer is at, if any, is asked again, through the outbox: replies
+are queued with the update's done stamp, so an update that had effects but no done stamp is
+one whose replies were never queued."""
 
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ def interrupted_handler(application: Application):
         language = person.language or normalise_language(
             user.language_code, services.settings.default_language
         )
-        for reply in render_prompt(prompt, language):
-            await application.bot.send_message(chat.id, reply.text, reply_markup=reply.markup)
+        replies = render_prompt(prompt, language)
+        await services.telegram_outbox.send(chat.id, replies, finishes_update=True)
 
     return show_where_they_are

@@ -96,7 +96,8 @@ class InboxDispatcher:
     async def _handle_one(self, stored: StoredUpdate) -> None:
         update = Update.de_json(stored.payload, self._application.bot)
         if stored.interrupted:  # had effects before a crash: not applied twice
-            await self._resume_interrupted(update)
+            with handling(stored.update_id):  # what it queues is stamped done with it
+                await self._resume_interrupted(update)
             return
         with handling(stored.update_id, partial(self._store.had_effects, stored.update_id)):
             try:

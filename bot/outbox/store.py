@@ -1,4 +1,6 @@
-"""The outbox table: items in the order they were queued, per lane, each sent once."""
+"""The outbox table: items in the order they were queued, per lane, each sent once.
+
+Lanes: `group` (the agents' group) and `buyer:<chat id>` (one per Telegram buyer)."""
 
 from __future__ import annotations
 
@@ -10,9 +12,15 @@ from sqlalchemy import func, select, update
 
 from bot.services.clock import Clock, utc_now
 from storage.db import SessionFactory, dialect_insert, transaction
+from storage.effects import finish_with
 from storage.models import OutboxMessage
 
 GROUP = "group"
+BUYER_PREFIX = "buyer:"
+
+
+def buyer_lane(chat_id: int) -> str:
+    return f"{BUYER_PREFIX}{chat_id}"
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,35 @@ class OutboxStore:
             result = await session.execute(insert)
             return bool(result.rowcount)
 
+    async def enqueue_all(
+        self, lane: str, items: list[tuple[str, dict[str, Any]]], *, finishes_update: bool = False
+    ) -> None:
+        """Queues the items in order in one transaction; with `finishes_update`, the update
+        being handled is stamped done in it too (storage/effects.py): queued exactly once."""
+        now = self._clock()
+        async with transaction(self._sessions) as session:
+            if items:
+                await session.execute(
+                    dialect_insert(session)(OutboxMessage).values([
+                        {"lane": lane, "kind": kind, "payload": payload, "created_at": now,
+                         "attempts": 0}
+                        for kind, payload in items
+                    ])
+                )  # fmt: skip
+            if finishes_update:
+                await finish_with(session)
+
+    async def pending_lanes(self, prefix: str) -> list[str]:
+        """The lanes starting with `prefix` that have something unsent, oldest first."""
+        query = (
+            select(OutboxMessage.lane, func.min(OutboxMessage.id))
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.lane.startswith(prefix))
+            .group_by(OutboxMessage.lane)
+            .order_by(func.min(OutboxMessage.id))
+        )
+        async with transaction(self._sessions, read_only=True) as session:
+            return [lane for lane, _ in (await session.execute(query)).all()]
+
     async def queued(self, dedupe_keys: list[str]) -> set[str]:
         """Which of these keys were ever queued (sent or not)."""
         if not dedupe_keys:
@@ -74,9 +111,12 @@ class OutboxStore:
         async with transaction(self._sessions, read_only=True) as session:
             return int((await session.execute(query)).scalar_one())
 
-    async def sent(self, item_id: int, error: str | None = None) -> None:
-        """Done with the item: sent, or given up on with the reason in `error`."""
-        values: dict[str, Any] = {"sent_at": self._clock()}
+    async def sent(
+        self, item_id: int, error: str | None = None, *, message_id: int | None = None
+    ) -> None:
+        """Done with the item: sent (as `message_id`), or given up on with the reason in
+        `error`."""
+        values: dict[str, Any] = {"sent_at": self._clock(), "message_id": message_id}
         if error is not None:
             values["last_error"] = error[:300]
         await self._set(item_id, **values)

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram.error import NetworkError, RetryAfter, TelegramError
 
 from bot.outbox.store import GROUP, OutboxItem, OutboxStore
@@ -21,13 +22,89 @@ from storage.locks import Locks, job_lock
 
 log = logging.getLogger(__name__)
 
-Deliver = Callable[[str, dict[str, Any]], Awaitable[None]]
+# Sends one item; returns the id of the message it became when the lane keeps it.
+Deliver = Callable[[str, dict[str, Any]], Awaitable[int | None]]
+# What follows an item: once sent (with its message id), or once refused for good.
+Sent = Callable[[OutboxItem, int | None], Awaitable[None]]
+Refused = Callable[[OutboxItem, Exception], Awaitable[None]]
 MAX_ATTEMPTS = 8
 IDLE_POLL = 5.0  # seconds between looks when another process may have queued something
 SHARED_POLL = 0.5
+# Seconds between tries of recording a sent item while the database is busy: an item left
+# unrecorded would be sent a second time.
+RECORD_DELAYS = (0.2, 0.5, 1, 2, 5, 10)
 
 
 STOP_GRACE = 3.0  # seconds an item being sent may take to finish when the bot stops
+
+
+class ItemSender:
+    """Sends one item and records how it went: sent, to be tried again later, or refused."""
+
+    def __init__(
+        self,
+        store: OutboxStore,
+        deliver: Deliver,
+        *,
+        clock: Clock = utc_now,
+        on_sent: Sent | None = None,
+        on_refused: Refused | None = None,
+        budget: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self._store, self._deliver, self._clock = store, deliver, clock
+        self._on_sent, self._on_refused = on_sent, on_refused
+        self._budget = budget  # waits for a place under the limit all processes share
+
+    async def send(self, item: OutboxItem) -> None:
+        if self._budget is not None:
+            await self._budget()
+        try:
+            message_id = await self._deliver(item.kind, item.payload)
+        except RetryAfter as error:
+            await self._later(item, _seconds(error.retry_after), error, count=False)
+        except NetworkError as error:  # includes TimedOut; BadRequest is not a NetworkError
+            await self._later(item, min(2**item.attempts, 60), error)
+        except TelegramError as error:
+            log.warning("Telegram refused outbox item %s (%s): %s", item.id, item.kind, error)
+            await self._record(item, error=f"refused: {error}")
+            await self._follow(self._on_refused, item, error)
+        except Exception as error:
+            log.exception("Outbox item %s (%s) failed", item.id, item.kind)
+            await self._later(item, min(2**item.attempts, 60), error)
+        else:
+            await self._record(item, message_id=message_id)
+            await self._follow(self._on_sent, item, message_id)
+
+    async def _record(self, item: OutboxItem, **outcome) -> None:
+        """Marks the item done once Telegram has answered, waiting out a database that is
+        busy for a moment (a lock held by another connection)."""
+        for delay in RECORD_DELAYS:
+            try:
+                return await self._store.sent(item.id, **outcome)
+            except SQLAlchemyError as error:
+                log.warning("Could not record outbox item %s as sent (%s); again in %s s",
+                            item.id, type(error).__name__, delay)  # fmt: skip
+                await asyncio.sleep(delay)
+        await self._store.sent(item.id, **outcome)
+
+    async def _follow(self, follow, item: OutboxItem, value) -> None:
+        """What the item's sender asked for after it; a failure here never resends it."""
+        if follow is None:
+            return
+        try:
+            await follow(item, value)
+        except Exception:
+            log.exception("What follows outbox item %s (%s) failed", item.id, item.kind)
+
+    async def _later(self, item: OutboxItem, seconds: float, error: Exception, *, count=True):
+        if count and item.attempts + 1 >= MAX_ATTEMPTS:
+            log.error("Outbox item %s (%s) given up after %s tries: %s",
+                      item.id, item.kind, MAX_ATTEMPTS, error)  # fmt: skip
+            await self._store.sent(item.id, error=f"gave up: {error}")
+            await self._follow(self._on_refused, item, error)
+            return
+        when = self._clock() + timedelta(seconds=seconds)
+        await self._store.retry_at(item.id, when, f"{type(error).__name__}: {error}")
 
 
 class OutboxWorker:
@@ -41,8 +118,11 @@ class OutboxWorker:
         *,
         clock: Clock = utc_now,
         lane: str = GROUP,
+        on_sent: Sent | None = None,
+        budget: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        self._store, self._deliver, self._locks = store, deliver, locks
+        self._store, self._locks = store, locks
+        self._sender = ItemSender(store, deliver, clock=clock, on_sent=on_sent, budget=budget)
         self._clock, self._lane = clock, lane
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -96,38 +176,13 @@ class OutboxWorker:
                 self._idle.set()
                 await self._sleep(poll)
                 continue
-            wait = _seconds_until(item, self._clock)
+            wait = seconds_until(item, self._clock)
             if self._stopping:
                 return
             if wait > 0:
                 await self._sleep(wait)
                 continue
-            await self._send(item)
-
-    async def _send(self, item: OutboxItem) -> None:
-        try:
-            await self._deliver(item.kind, item.payload)
-        except RetryAfter as error:
-            await self._later(item, _seconds(error.retry_after), error, count=False)
-        except NetworkError as error:  # includes TimedOut; BadRequest is not a NetworkError
-            await self._later(item, min(2**item.attempts, 60), error)
-        except TelegramError as error:
-            log.warning("The group refused outbox item %s (%s): %s", item.id, item.kind, error)
-            await self._store.sent(item.id, error=f"refused: {error}")
-        except Exception as error:
-            log.exception("Outbox item %s (%s) failed", item.id, item.kind)
-            await self._later(item, min(2**item.attempts, 60), error)
-        else:
-            await self._store.sent(item.id)
-
-    async def _later(self, item: OutboxItem, seconds: float, error: Exception, *, count=True):
-        if count and item.attempts + 1 >= MAX_ATTEMPTS:
-            log.error("Outbox item %s (%s) given up after %s tries: %s",
-                      item.id, item.kind, MAX_ATTEMPTS, error)  # fmt: skip
-            await self._store.sent(item.id, error=f"gave up: {error}")
-            return
-        when = self._clock() + timedelta(seconds=seconds)
-        await self._store.retry_at(item.id, when, f"{type(error).__name__}: {error}")
+            await self._sender.send(item)
 
     async def _sleep(self, seconds: float) -> None:
         try:
@@ -140,7 +195,7 @@ class OutboxWorker:
         await asyncio.wait_for(self._idle.wait(), timeout)
 
 
-def _seconds_until(item: OutboxItem, clock: Clock) -> float:
+def seconds_until(item: OutboxItem, clock: Clock) -> float:
     if item.not_before is None:
         return 0.0
     return (item.not_before - clock()).total_seconds()

@@ -12,6 +12,7 @@ from storage.db import SessionFactory, transaction
 from storage.models import AgentPrompt, Ticket
 
 ACTIONS = ("resolve", "reject")
+POSTED = "prompt.posted"  # the follow-up of the question once the outbox has posted it
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,13 @@ class PromptService:
                     created_at=self._clock(),
                 )
             )
+
+    async def posted(
+        self, message_id: int | None, *, number: str, action: str, agent: int, chat: int
+    ) -> None:
+        """The question is in the group as `message_id`: its answer can be recognised."""
+        if message_id is not None:
+            await self.open(number, action, agent, chat, message_id)
 
     async def find(self, chat_id: int, prompt_message_id: int) -> OpenPrompt | None:
         """The unanswered prompt that message is, if any."""

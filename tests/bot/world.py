@@ -91,6 +91,8 @@ class World:
         )
         if self.app is not None:  # and to post what the updates queued for the group
             await self.services.outbox_worker.idle(timeout=20)
+            if self.services.buyer_lanes is not None:  # and what they queued for buyers
+                await self.services.buyer_lanes.idle(timeout=20)
         await self.fake.wait_idle(quiet=quiet, timeout=10)
 
     async def exchange(self, user: FakeUser, act, *, replies: int = 1) -> list[Msg]:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.services.tickets import TicketService
 from storage.db import create_engine, create_session_factory
-from storage.models import InboxUpdate
+from storage.models import InboxUpdate, OutboxMessage
 from tests.fakes import FakeTelegram, FakeUser, Msg
 
 T = TypeVar("T")
@@ -59,5 +59,16 @@ async def inbox_rows(database: str) -> list:
         async with engine.connect() as connection:
             result = await connection.execute(select(InboxUpdate).order_by(InboxUpdate.update_id))
             return list(result.all())
+
+    return await reading(database, work)
+
+
+async def unsent(database: str) -> int:
+    """Messages queued in the outbox that the bot has not recorded as sent."""
+
+    async def work(engine: AsyncEngine) -> int:
+        query = select(func.count()).where(OutboxMessage.sent_at.is_(None))
+        async with engine.connect() as connection:
+            return (await connection.execute(query)).scalar_one()
 
     return await reading(database, work)

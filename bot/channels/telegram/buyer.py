@@ -3,13 +3,13 @@ core, and its replies become messages. No rule of the conversation lives here.""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Job
 
-from bot.channels.telegram.markup import inline_markup
 from bot.channels.telegram.shared import shared_of
 from bot.context import Context, Services
 from bot.conversation import core
@@ -19,6 +19,8 @@ from bot.services.intake_draft import Evidence
 from bot.texts import t
 from bot.views.reply import Reply
 from storage.models import AttachmentKind
+
+log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 ALBUM_ACK_DELAY = 1.5
@@ -57,12 +59,12 @@ def event_of(update: Update, kind: Kind, **fields) -> Incoming:
 async def send(
     context: Context, chat_id: int, replies: Iterable[Reply], *, thread: int | None = None
 ) -> None:
-    """Sends the replies in order (HTML, no link previews: the application's defaults), in
-    the topic the buyer wrote in."""
-    for reply in replies:
-        await context.bot.send_message(
-            chat_id, reply.text, reply_markup=inline_markup(reply.markup), message_thread_id=thread
-        )
+    """Queues the replies in order in the outbox (HTML, no link previews: the application's
+    defaults), in the topic the buyer wrote in, with the update's done stamp: a handler's
+    replies are its last step, queued exactly once and sent at least once
+    (storage/effects.py)."""
+    options = {} if thread is None else {"message_thread_id": thread}
+    await services(context).telegram_outbox.send(chat_id, replies, finishes_update=True, **options)
 
 
 async def _run(update: Update, context: Context, event: Incoming) -> None:
@@ -130,13 +132,22 @@ async def on_button(update: Update, context: Context) -> None:
     event = Incoming(sender_of(update), Kind.BUTTON, data=query.data)
     outcome = await core.handle(services(context), event)
     if outcome.notice is not None:
-        await query.answer(outcome.notice, show_alert=True)
+        await _answer(update, outcome.notice, show_alert=True)
         return
-    await query.answer()
+    await _answer(update)
     if outcome.remove_buttons:
         await _remove_buttons(update)
     thread = thread_of(query.message) if isinstance(query.message, Message) else None
     await send(context, update.effective_chat.id, outcome.replies, thread=thread)
+
+
+async def _answer(update: Update, text: str | None = None, **options) -> None:
+    """Stops the button's spinner; a press answered too late (after a restart, Telegram
+    forgets a query within seconds) must not keep the replies from being queued."""
+    try:
+        await update.callback_query.answer(text, **options)
+    except BadRequest as error:
+        log.info("Button press of %s not answered: %s", update.effective_user.id, error)
 
 
 async def _remove_buttons(update: Update) -> None:
