@@ -10,6 +10,7 @@ from sqlalchemy import text
 from bot.services.message_versions import MessageVersions
 from storage.db import create_engine, create_session_factory
 from storage.migrate import current_revision, upgrade_database
+from tests.storage.old_rows import buyer_with_a_ticket
 from tests.storage.test_migrations import HEAD
 
 NOW = datetime(2026, 11, 21, 2, tzinfo=UTC)
@@ -20,19 +21,7 @@ async def test_a_message_of_0005_is_edited_with_its_versions_kept(empty_database
     engine = create_engine(empty_database_url)
     try:
         async with engine.begin() as connection:
-            await connection.execute(
-                text("INSERT INTO people (id, display_name, is_blocked, created_at, updated_at,"
-                     " channel, external_id)"
-                     " VALUES (7, '李雷', false, :now, :now, 'telegram', '7')"),
-                {"now": NOW},
-            )  # fmt: skip
-            await connection.execute(
-                text("INSERT INTO tickets (id, number, owner_id, category, description, status,"
-                     " priority, filed_at, updated_at, accept_due_at, investigate_due_at,"
-                     " resolve_due_at) VALUES (1, 'TS-20261121-0001', 7, 'delivery', 'x', 'new',"
-                     " 'normal', :now, :now, :now, :now, :now)"),
-                {"now": NOW},
-            )  # fmt: skip
+            await buyer_with_a_ticket(connection, NOW)
             await connection.execute(
                 text("INSERT INTO ticket_messages (id, ticket_id, author_kind, author_id, text,"
                      " created_at, buyer_chat_id, buyer_message_id) VALUES (1, 1, 'buyer', 7,"

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from bot.services.tickets import TicketService
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_database
+from tests.storage.old_rows import buyer_with_a_ticket
 
 NOW = datetime(2026, 11, 21, 2, tzinfo=UTC)
 OLD_NOTICE = (
@@ -23,19 +24,7 @@ async def test_old_html_notices_become_plain_text(empty_database_url) -> None:
     engine = create_engine(empty_database_url)
     try:
         async with engine.begin() as connection:
-            await connection.execute(
-                text("INSERT INTO people (id, display_name, is_blocked, created_at, updated_at,"
-                     " channel, external_id)"
-                     " VALUES (7, '李雷', false, :now, :now, 'telegram', '7')"),
-                {"now": NOW},
-            )  # fmt: skip
-            await connection.execute(
-                text("INSERT INTO tickets (id, number, owner_id, category, description, status,"
-                     " priority, filed_at, updated_at, accept_due_at, investigate_due_at,"
-                     " resolve_due_at) VALUES (1, 'TS-20261121-0001', 7, 'delivery', 'x', 'new',"
-                     " 'normal', :now, :now, :now, :now, :now)"),
-                {"now": NOW},
-            )  # fmt: skip
+            await buyer_with_a_ticket(connection, NOW)
             for row_id, kind, words in ((1, "agent", BUYER_WORDS), (2, "buyer", BUYER_WORDS),
                                         (3, "system", OLD_NOTICE)):  # fmt: skip
                 await connection.execute(
