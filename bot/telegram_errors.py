@@ -10,6 +10,8 @@ from telegram.error import BadRequest, TelegramError
 THREAD_GONE = ("message thread not found", "topic_deleted", "topic_id_invalid")
 # The message to edit was deleted (a ticket's card).
 MESSAGE_GONE = ("message to edit not found",)
+# An edit that would show what the message already shows.
+NOT_MODIFIED = ("message is not modified",)
 
 
 def _says(error: TelegramError, texts: tuple[str, ...]) -> bool:
@@ -24,3 +26,8 @@ def thread_gone(error: TelegramError) -> bool:
 def card_gone(error: TelegramError) -> bool:
     """The message to edit does not exist any more."""
     return _says(error, MESSAGE_GONE)
+
+
+def not_modified(error: Exception) -> bool:
+    """The edit changed nothing: the message already shows it."""
+    return isinstance(error, TelegramError) and _says(error, NOT_MODIFIED)

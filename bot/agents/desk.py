@@ -31,6 +31,7 @@ from bot.services.message_versions import Edited
 from bot.services.people import PeopleService
 from bot.services.records import GroupRecord, TicketRecord
 from bot.services.tickets import TicketService
+from bot.telegram_errors import not_modified
 from bot.texts import t
 from bot.views.aftercare import rating_keyboard
 from bot.views.reply import Reply, plain_text, shown_length
@@ -168,7 +169,7 @@ class AgentDesk:
                 raise BadRequest("message is too long")
             await self.buyers.edit(ticket.owner_id, buyer_message, Reply(body), caption=caption)
         except (TelegramError, ChannelUnavailable) as error:
-            if "not modified" in str(error):
+            if not_modified(error):
                 return
             log.info("The buyer's copy of an answer of %s was not edited: %s", ticket.number, error)
             await self.post_in_ticket(ticket, t(self.language, "kinds.agent_edit_failed"))
@@ -356,9 +357,7 @@ class AgentDesk:
         """Tells each supervisor (ADMIN_IDS) privately, with the card; notes it in the topic."""
         text = text or t(self.language, "agent.escalation", number=ticket.number)
         await self.post_in_ticket(ticket, text)
-        if not self.online:
-            return
-        if self.direct is None:
+        if not self.online or self.direct is None:
             return
         card = await self.cards.text(ticket)
         for supervisor in self.supervisors:  # a refusal is logged by the outbox's worker

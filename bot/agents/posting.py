@@ -35,7 +35,7 @@ from bot.services.groups import AgentGroupService
 from bot.services.people import PeopleService
 from bot.services.records import AttachmentRecord, GroupRecord, TicketRecord
 from bot.services.tickets import TicketService
-from bot.telegram_errors import card_gone, thread_gone
+from bot.telegram_errors import card_gone, not_modified, thread_gone
 from bot.texts import t
 from bot.views.aftercare import rating_text
 from bot.views.evidence import evidence_note
@@ -199,7 +199,7 @@ class GroupPoster:
                 text, chat_id=card[0], message_id=card[1], reply_markup=keyboard
             )
         except BadRequest as error:
-            if "not modified" not in str(error):
+            if not not_modified(error):
                 raise
         self._cards_shown.remember(card, text, keyboard)
 
@@ -271,7 +271,7 @@ class GroupPoster:
             else:
                 await self.bot.edit_message_text(body, **where)
         except BadRequest as error:
-            if "not modified" in str(error):
+            if not_modified(error):
                 return
             log.info("The topic's copy of a buyer's message was not edited: %s", error)
             line = t(self.language, "kinds.buyer_edited_line")
