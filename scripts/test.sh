@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/browser.sh
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 set +e
 .venv/bin/pytest "$@"
 status=$?
