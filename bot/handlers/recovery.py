@@ -1,8 +1,9 @@
 """After a crash: a buyer whose update had taken effect when the process died is shown
 where things stand, so nobody is left waiting for an answer that died with the process.
 
-A button press is handled again: every buyer button carries its step's token, so a press
-that was applied is refused as stale, and Submit gives the number of the ticket it filed.
+A button press is handled again (as `resumed`): every buyer button carries its draft's
+token and answers one step, so a press that was applied is refused as stale, and a Submit
+that filed its ticket gives the number as on a first press (the buyer never saw it).
 Then the question the buyer is at, if any, is asked again, through the outbox: replies
 are queued with the update's done stamp, so an update that had effects but no done stamp is
 one whose replies were never queued."""
@@ -13,6 +14,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application
 
+from bot.conversation.events import resuming
 from bot.texts import normalise_language
 from bot.views.intake import QUESTIONS, render_prompt
 
@@ -25,7 +27,8 @@ def interrupted_handler(application: Application):
             return  # in the agents' group, what happened is visible on the card and topic
         services = application.bot_data.services
         if update.callback_query is not None:
-            await application.process_update(update)
+            with resuming():
+                await application.process_update(update)
         prompt = await services.intake.current(user.id)
         if prompt is None or prompt.step not in QUESTIONS:
             return

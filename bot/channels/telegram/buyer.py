@@ -13,7 +13,7 @@ from telegram.ext import Job
 from bot.channels.telegram.shared import shared_of
 from bot.context import Context, Services
 from bot.conversation import core
-from bot.conversation.events import Incoming, Kind, MessageRef, Sender
+from bot.conversation.events import Incoming, Kind, MessageRef, Sender, is_resuming
 from bot.conversation.messages import album_count
 from bot.services.intake_draft import Evidence
 from bot.texts import t
@@ -129,7 +129,7 @@ async def on_button(update: Update, context: Context) -> None:
         language = await core.language_of(services(context), sender_of(update))
         await query.answer(t(language, "common.not_your_button"), show_alert=True)
         return
-    event = Incoming(sender_of(update), Kind.BUTTON, data=query.data)
+    event = Incoming(sender_of(update), Kind.BUTTON, data=query.data, resumed=is_resuming())
     outcome = await core.handle(services(context), event)
     if outcome.notice is not None:
         await _answer(update, outcome.notice, show_alert=True)
