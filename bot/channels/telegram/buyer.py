@@ -120,6 +120,22 @@ async def on_edited(update: Update, context: Context) -> None:
     await _run(update, context, event_of(update, Kind.EDITED, text=text, file=file))
 
 
+def message_event(update: Update) -> Incoming | None:
+    """A buyer's text, file or shared item as its handler above makes it (None: another kind)."""
+    message = update.message
+    if message is None:
+        return None
+    if message.text is not None:
+        return event_of(update, Kind.TEXT, text=message.text)
+    item = evidence_of(message)
+    if item is not None:
+        return event_of(update, Kind.FILE, text=message.caption or None, file=item)
+    if message.sticker or message.venue or message.location or message.contact:
+        kind, summary = shared_of(message)
+        return event_of(update, Kind.SHARED, text=summary, data=kind)
+    return None
+
+
 async def on_button(update: Update, context: Context) -> None:
     """A pressed button; one pressed outside the buyer's own chat acts nowhere."""
     query = update.callback_query
