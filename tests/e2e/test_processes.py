@@ -26,10 +26,15 @@ FOLLOW_UPS = 5
 
 
 async def next_question(fake: FakeTelegram, buyer: FakeUser, act) -> Msg:
+    """The first message with buttons after `act`; a message the buyer had already got is not
+    it: sent by the killed process just before the kill, a survivor sends it again."""
+    seen = {m.content for m in fake.sent_to(buyer)}
     before = len(fake.sent_to(buyer))
     act()
     return await fake.wait_for(
-        lambda: next((m for m in fake.sent_to(buyer)[before:] if m.buttons), None),
+        lambda: next(
+            (m for m in fake.sent_to(buyer)[before:] if m.buttons and m.content not in seen), None
+        ),
         timeout=90, what=f"a question to {buyer.id}",
     )  # fmt: skip
 
