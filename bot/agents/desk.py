@@ -180,17 +180,22 @@ class AgentDesk:
 
     async def relay_to_buyer(self, ticket: TicketRecord, message: Message, agent_id: int) -> bool:
         """Sends an agent's message (text or file) to the buyer as the support team's answer."""
-        language = await self._buyer_language(ticket)
-        text = message.text or message.caption
         row = await self.tickets.add_message(
             ticket.number,
             author_kind=AuthorKind.AGENT,
             author_id=agent_id,
-            text=text,
+            text=message.text or message.caption,
             group_chat_id=message.chat_id,
             group_message_id=message.message_id,
         )
-        follow = self._followups(ticket, row.id, agents=message)
+        return await self.deliver_answer(ticket, message, row.id)
+
+    async def deliver_answer(self, ticket: TicketRecord, message: Message, row: int) -> bool:
+        """Queues the agent's answer stored as conversation message `row` for the buyer: once,
+        however often it is asked (again after a crash: bot/handlers/recovery.py)."""
+        language = await self._buyer_language(ticket)
+        text = message.text or message.caption
+        follow = {**self._followups(ticket, row, agents=message), "dedupe": f"answer:{row}"}
         try:
             head = t(language, "notify.agent_reply_file", number=ticket.number)
             if message.text:
@@ -223,7 +228,9 @@ class AgentDesk:
     ) -> None:
         """As `_send_headed`, on the buyer's own channel."""
         if shown_length(body) > MessageLimit.MAX_TEXT_LENGTH:
-            await self.buyers.send(ticket.owner_id, Reply(head, ticket=ticket.number))
+            await self.buyers.send(
+                ticket.owner_id, Reply(head, ticket=ticket.number), dedupe=_head(follow)
+            )
             body = rest
         await self.buyers.send(ticket.owner_id, Reply(body, ticket=ticket.number), **follow)
 
@@ -234,7 +241,9 @@ class AgentDesk:
         caption = message.caption
         full: str | None = head + (f"\n{escape(caption)}" if caption else "")
         if not takes_caption(message) or shown_length(full) > MessageLimit.CAPTION_LENGTH:
-            await self.buyers.send(ticket.owner_id, Reply(head, ticket=ticket.number))
+            await self.buyers.send(
+                ticket.owner_id, Reply(head, ticket=ticket.number), dedupe=_head(follow)
+            )
             full = None  # without a new caption, the file keeps its own
         await self.buyers.send_from_group(
             ticket.owner_id, message, full, ticket=ticket.number, **follow
@@ -375,6 +384,12 @@ class AgentDesk:
     async def _buyer_language(self, ticket: TicketRecord) -> str:
         person = await self.people.get_or_create(ticket.owner_id)
         return person.language or "zh"
+
+
+def _head(follow: dict) -> str | None:
+    """The dedupe key of the heading sent before a message that has `follow`."""
+    key = follow.get("dedupe")
+    return None if key is None else f"{key}:head"
 
 
 def _is_stored(file_id: str | None) -> bool:

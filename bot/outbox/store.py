@@ -54,22 +54,34 @@ class OutboxStore:
             return bool(result.rowcount)
 
     async def enqueue_all(
-        self, lane: str, items: list[tuple[str, dict[str, Any]]], *, finishes_update: bool = False
-    ) -> None:
+        self,
+        lane: str,
+        items: list[tuple[str, dict[str, Any]]],
+        *,
+        finishes_update: bool = False,
+        dedupe: str | None = None,
+    ) -> bool:
         """Queues the items in order in one transaction; with `finishes_update`, the update
-        being handled is stamped done in it too (storage/effects.py): queued exactly once."""
+        being handled is stamped done in it too (storage/effects.py): queued exactly once.
+        With `dedupe` (held by the first item), items queued before under that key win and
+        none of these is queued (False)."""
         now = self._clock()
+        rows = [{"lane": lane, "kind": kind, "payload": payload, "created_at": now,
+                 "attempts": 0} for kind, payload in items]  # fmt: skip
+        queued = True
         async with transaction(self._sessions) as session:
-            if items:
-                await session.execute(
-                    dialect_insert(session)(OutboxMessage).values([
-                        {"lane": lane, "kind": kind, "payload": payload, "created_at": now,
-                         "attempts": 0}
-                        for kind, payload in items
-                    ])
-                )  # fmt: skip
+            insert = dialect_insert(session)
+            if rows and dedupe is not None:
+                first = insert(OutboxMessage).values(**rows[0], dedupe_key=dedupe)
+                result = await session.execute(
+                    first.on_conflict_do_nothing(index_elements=["dedupe_key"])
+                )
+                queued, rows = bool(result.rowcount), rows[1:]
+            if rows and queued:
+                await session.execute(insert(OutboxMessage).values(rows))
             if finishes_update:
                 await finish_with(session)
+        return queued
 
     async def pending_lanes(self, prefix: str) -> list[str]:
         """The lanes starting with `prefix` that have something unsent, oldest first."""

@@ -1,0 +1,75 @@
+"""The bot SIGKILLed after an agent's answer was stored, before it was queued for the buyer:
+after the restart the buyer has the answer, once."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from storage.db import create_engine
+from storage.migrate import upgrade_database
+from tests.conftest import postgres_schema
+from tests.e2e.journey import inbox_rows, next_reply, to_summary
+from tests.e2e.process import BotProcess
+from tests.e2e.test_followup_kill import _until_joined
+from tests.fakes import FakeTelegram
+from tests.fakes.rasa import FakeRasa, serve_fake_rasa
+
+pytestmark = pytest.mark.postgres
+
+ANSWER = "您好,商家已同意退款"
+
+
+async def test_killed_before_an_answer_was_queued_the_buyer_has_it_once_after_restart(
+    tmp_path: Path, telegram: tuple[FakeTelegram, str]
+) -> None:
+    fake, base_url = telegram
+    buyer = fake.add_user("李雷", language_code="zh-hans", started=True)
+    agent = fake.add_user("王客服")
+    group = fake.add_group("客服中心", is_forum=True, members={agent: "member"})
+    async with postgres_schema("e2e_answer") as database, serve_fake_rasa(FakeRasa()) as rasa:
+        await upgrade_database(database)
+        env = {
+            "DATABASE_URL": database, "DATA_DIR": str(tmp_path / "data"), "LOG_LEVEL": "INFO",
+            "RASA_URL": rasa.url, "SUPPORT_CHAT_ID": str(group.id),
+        }  # fmt: skip
+        bot = BotProcess(fake, base_url, env, tmp_path / "bot.log")
+        outside = create_engine(database)
+        try:
+            await bot.start()
+            summary = await to_summary(fake, buyer)
+            submitted = await next_reply(
+                fake, buyer, lambda: fake.press_button(buyer, summary, "✅ 提交")
+            )
+            number = "TS-" + submitted.content.split("TS-")[1][:13]
+            card = await fake.wait_for(
+                lambda: next((m for m in fake.sent_to(group) if number in (m.content or "")), None),
+                timeout=30, what="the card",
+            )  # fmt: skip
+            before = len(fake.sent_to(buyer))
+            async with outside.connect() as lock:
+                # Nothing can be queued now: the answer is stored, its delivery waits.
+                await lock.execute(text("LOCK TABLE outbox IN EXCLUSIVE MODE"))
+                fake.send_text(agent, ANSWER, chat=group, thread_id=card.thread_id)
+                await _until_joined(outside, ANSWER)
+                await asyncio.sleep(0.5)
+                bot.kill()
+                await lock.rollback()
+            assert len(fake.sent_to(buyer)) == before
+            await bot.start()
+            await fake.wait_for(
+                lambda: any(ANSWER in (m.content or "") for m in fake.sent_to(buyer)) or None,
+                timeout=30, what="the answer for the buyer",
+            )  # fmt: skip
+            await asyncio.sleep(1.5)
+            await bot.stop()
+        finally:
+            bot.kill()
+            await outside.dispose()
+        rows = await inbox_rows(database)
+    answers = [m for m in fake.sent_to(buyer) if ANSWER in (m.content or "")]
+    assert len(answers) == 1 and number in answers[0].content
+    assert all(row.done_at is not None for row in rows)
