@@ -50,6 +50,21 @@ async def ticket_by_intake_token(session: AsyncSession, owner_id: int, token: st
     return (await session.execute(query)).scalar_one_or_none()
 
 
+SUBMITTED_AGAIN = "submitted_again"  # an intake's Submit answered with an open ticket
+
+
+async def ticket_submitted_again(session: AsyncSession, owner_id: int, token: str) -> Ticket | None:
+    """The open ticket a given intake's Submit was answered with (the same complaint)."""
+    query = (
+        select(Ticket)
+        .join(AuditEntry, AuditEntry.ticket_id == Ticket.id)
+        .where(AuditEntry.action == SUBMITTED_AGAIN, AuditEntry.person_id == owner_id,
+               AuditEntry.note == token)
+        .limit(1)
+    )  # fmt: skip
+    return (await session.execute(query)).scalars().first()
+
+
 async def open_duplicate(
     session: AsyncSession, owner_id: int, category: str, order_number: str | None, since: datetime
 ) -> Ticket | None:

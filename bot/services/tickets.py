@@ -169,6 +169,20 @@ class TicketService:
         """Inside the caller's transaction: the ticket an intake already filed."""
         return await repo.ticket_by_intake_token(session, owner_id, token)
 
+    async def submitted_again(
+        self, session: AsyncSession, ticket: Ticket, owner_id: int, token: str
+    ) -> None:
+        """Inside the caller's transaction: the intake `token` was the open `ticket` again."""
+        repo.record_change(session, action=repo.SUBMITTED_AGAIN, at=self._clock(),
+                           actor_id=owner_id, ticket_id=ticket.id, person_id=owner_id,
+                           note=token)  # fmt: skip
+
+    async def find_submitted_again(
+        self, session: AsyncSession, owner_id: int, token: str
+    ) -> Ticket | None:
+        """Inside the caller's transaction: the open ticket the intake `token` was again."""
+        return await repo.ticket_submitted_again(session, owner_id, token)
+
     async def find_recent_duplicate(
         self,
         session: AsyncSession,
