@@ -6,7 +6,8 @@ token and answers one step, so a press that was applied is refused as stale, and
 that filed its ticket gives the number as on a first press (the buyer never saw it).
 A message that had joined a ticket is relayed to the agents (never twice) and acknowledged.
 In the agents' group, an agent's answer that had been stored is queued for the buyer (never
-twice: one delivery per stored message, by a dedupe key), and its file kept.
+twice: one delivery per stored message, by a dedupe key), and its file kept. A status change
+the update made is shown on the card, in the topic and to the buyer (each once per change).
 Otherwise the question the buyer is at, if any, is asked again, through the outbox: replies
 are queued with the update's done stamp, so an update that had effects but no done stamp is
 one whose replies were never queued."""
@@ -26,6 +27,7 @@ from bot.conversation.turn import Turn
 from bot.handlers.agent_messages import keep_agent_file
 from bot.texts import normalise_language
 from bot.views.intake import QUESTIONS, render_prompt
+from storage.lifecycle import TicketStatus
 from storage.models import AuthorKind
 
 
@@ -38,6 +40,7 @@ def interrupted_handler(application: Application):
         services = application.bot_data.services
         if chat.type != ChatType.PRIVATE:
             await _answer_again(services, update)
+            await _notices_again(services, update, user.full_name)
             return  # otherwise what happened is visible on the card and topic
         if update.callback_query is not None:
             with resuming():
@@ -47,6 +50,8 @@ def interrupted_handler(application: Application):
             user.language_code, services.settings.default_language
         )
         if update.callback_query is None and await _relay_again(services, update, language):
+            await _notices_again(services, update, person.display_name or "buyer",
+                                 only=TicketStatus.INVESTIGATING)  # fmt: skip
             return
         prompt = await services.intake.current(user.id)
         if prompt is None or prompt.step not in QUESTIONS:
@@ -86,3 +91,15 @@ async def _answer_again(services: Services, update: Update) -> None:
     files = await services.tickets.list_attachments(ticket.number)
     if not any(item.ticket_message_id == row.id for item in files):
         await keep_agent_file(services, ticket.number, message, row.author_id)
+
+
+async def _notices_again(
+    services: Services, update: Update, name: str, *, only: TicketStatus | None = None
+) -> None:
+    """The status changes the update made: the card, the note and the buyer's notice, each
+    queued unless it was before the crash."""
+    for change in await services.tickets.status_changes_during(
+        update.update_id, update.effective_user.id
+    ):
+        if only is None or change.ticket.status is only:
+            await services.agents.status_changed(change.ticket, change.old, name, change.note)
