@@ -43,8 +43,10 @@ def interrupted_handler(application: Application):
             await _notices_again(services, update, user.full_name)
             return  # otherwise what happened is visible on the card and topic
         if update.callback_query is not None:
-            with resuming():
+            with resuming() as resumed:
                 await application.process_update(update)
+            if resumed.answered:  # the press answered as it would have: nothing to ask again
+                return
         person = await services.people.get_or_create(user.id)
         language = person.language or normalise_language(
             user.language_code, services.settings.default_language
