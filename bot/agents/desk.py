@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from datetime import UTC
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -406,7 +407,7 @@ def status_change_key(ticket: TicketRecord, old: TicketStatus) -> str:
     """One status change of a ticket: the change stamps the ticket's `updated_at` and its
     audit entry with the same time (bot/services/tickets.py change_status)."""
     moved = f"{old.value}>{ticket.status.value}"
-    return f"status:{ticket.id}:{moved}:{ticket.updated_at.isoformat()}"
+    return f"status:{ticket.id}:{moved}:{ticket.updated_at.astimezone(UTC).isoformat()}"
 
 
 def _head(follow: dict) -> str | None:
