@@ -14,9 +14,9 @@ sparse counts: knowledge of wording that the training examples alone do not hold
 (docs/nlu.md, "Dense sentence features"). No sequence features: nothing here reads them.
 
 BLAS runs on one thread in the whole process (`threads`), set once when the component is
-made: a parse is one message, which more threads do not speed up, and the encoder's own
-per-call limit, switched back after each call, left OpenBLAS's second thread spinning
-between requests: the server's CPU per message went from 6.8 to 12.2 ms (docs/nlu.md).
+made: a parse is one message, which more threads do not speed up. With only the encoder's
+own per-call limit (back to two threads after each call) the server spent 12.2 ms of CPU per
+message, with one thread throughout 6.0 ms (docs/nlu.md, "Dense sentence features").
 
 Rasa checks the graph with the type hints of `process` and `process_training_data` and
 forbids forward references in them: hence no `from __future__ import annotations` here.
