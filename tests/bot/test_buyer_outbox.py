@@ -107,6 +107,39 @@ async def test_the_explain_prompt_is_posted_by_the_outbox_and_its_answer_recogni
     assert (await desk.ticket()).status is TicketStatus.RESOLVED
 
 
+async def test_an_answer_the_instant_the_prompt_is_recorded_is_the_explanation(
+    desk: Desk, monkeypatch
+) -> None:
+    """The agent answers the explain prompt the moment the bot has recorded it as sent: it
+    must be known for what it is then (recorded in the same transaction), not a moment later
+    (the answer would be relayed to the buyer as a plain reply)."""
+    await desk.press("✅ 受理")
+    await desk.press("🔍 开始调查")
+    store = desk.world.services.agents.outbox
+    recording = store.sent
+    answered: list[int] = []
+
+    async def sent_then_answer(*args, **kwargs):
+        result = await recording(*args, **kwargs)
+        message_id = kwargs.get("message_id")
+        if message_id is not None and not answered:
+            posted = desk.fake.message(desk.group, message_id)
+            if "回复这条消息" in (posted.content or ""):
+                answered.append(message_id)
+                update = desk.fake.send_text(desk.agent, "商家同意全额退款。", chat=desk.group,
+                                             reply_to=message_id)  # fmt: skip
+                await desk.fake.wait_for(
+                    lambda: update["update_id"] in desk.world.processed or None,
+                    timeout=10, what="the answer handled",
+                )  # fmt: skip
+        return result
+
+    monkeypatch.setattr(store, "sent", sent_then_answer)
+    await desk.press("✔️ 处理完毕")
+    assert answered, "no explain prompt was posted"
+    assert (await desk.ticket()).status is TicketStatus.RESOLVED
+
+
 async def test_supervisors_are_told_through_the_outbox(desk: Desk) -> None:
     ticket = await desk.ticket()
     await desk.world.services.agents.notify_supervisors(ticket, "升级处理")
