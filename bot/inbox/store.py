@@ -55,6 +55,7 @@ class InboxStore:
              "received_at": now, "attempts": int(known is not None and known.head(chat)[0])}
             for p in payloads
         ]  # fmt: skip
+        rows = list({row["update_id"]: row for row in rows}.values())  # each once
         if not rows:
             return []
         insert = self._insert(TABLE).values(rows)
