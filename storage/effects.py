@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import event, func, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from storage.models import InboxUpdate
@@ -78,6 +78,14 @@ async def mark_effects_with(session: AsyncSession) -> Handling | None:
         .values(effects_at=datetime.now(UTC))
     )
     return state
+
+
+async def core_writer(session: AsyncSession) -> AsyncConnection:
+    """The connection of the session's transaction, for Core statements that write (the ORM's
+    bulk machinery costs more than a plain INSERT or UPDATE needs); what they write counts as
+    an effect of the update being handled, as the ORM's writes do."""
+    session.sync_session.info[WROTE] = True
+    return await session.connection()
 
 
 async def finish_with(session: AsyncSession) -> Handling | None:

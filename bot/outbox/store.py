@@ -18,11 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.clock import Clock, utc_now
 from storage.db import SessionFactory, dialect_insert, run_as_part_of, transaction, when_committed
-from storage.effects import confirm_done, finish_with
+from storage.effects import confirm_done, core_writer, finish_with
 from storage.known import KnownQueues
 from storage.models import OutboxMessage
 
 GROUP = "group"
+TABLE = OutboxMessage.__table__  # the hot statements are Core (storage/effects.py core_writer)
 BUYER_PREFIX = "buyer:"
 
 
@@ -62,10 +63,11 @@ class OutboxStore:
             "created_at": self._clock(), "attempts": 0,
         }  # fmt: skip
         async with transaction(self._sessions) as session:
-            insert = dialect_insert(session)(OutboxMessage).values(**values)
+            insert = dialect_insert(session)(TABLE).values(**values)
             if dedupe is not None:
                 insert = insert.on_conflict_do_nothing(index_elements=["dedupe_key"])
-            item_id = (await session.execute(insert.returning(OutboxMessage.id))).scalar()
+            writer = await core_writer(session)
+            item_id = (await writer.execute(insert.returning(TABLE.c.id))).scalar()
         if item_id is not None:
             self._after_commit(lambda: self._queued(lane, [item_id], [(kind, payload)]))
         return item_id is not None
@@ -79,12 +81,13 @@ class OutboxStore:
         ids: list[int] = []
         async with transaction(self._sessions) as session:
             if items:
-                ids = list((await session.scalars(
-                    dialect_insert(session)(OutboxMessage).values([
+                writer = await core_writer(session)
+                ids = list((await writer.scalars(
+                    dialect_insert(session)(TABLE).values([
                         {"lane": lane, "kind": kind, "payload": payload, "created_at": now,
                          "attempts": 0}
                         for kind, payload in items
-                    ]).returning(OutboxMessage.id)
+                    ]).returning(TABLE.c.id)
                 )).all())  # fmt: skip
             finished = await finish_with(session) if finishes_update else None
         if finished is not None and not when_committed(partial(confirm_done, finished)):
@@ -149,13 +152,14 @@ class OutboxStore:
 
     async def _unsent(self, session: AsyncSession, lane: str) -> list[OutboxItem]:
         query = (
-            select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.payload,
-                   OutboxMessage.attempts, OutboxMessage.not_before)
-            .where(OutboxMessage.lane == lane, OutboxMessage.sent_at.is_(None))
-            .order_by(OutboxMessage.id)
+            select(TABLE.c.id, TABLE.c.kind, TABLE.c.payload, TABLE.c.attempts,
+                   TABLE.c.not_before)
+            .where(TABLE.c.lane == lane, TABLE.c.sent_at.is_(None))
+            .order_by(TABLE.c.id)
             .limit(1 if self._known is None else READ_AHEAD)
         )  # fmt: skip
-        return [OutboxItem(*row) for row in (await session.execute(query)).all()]
+        connection = await session.connection()
+        return [OutboxItem(*row) for row in (await connection.execute(query)).all()]
 
     def _read(self, lane: str, items: list[OutboxItem]) -> OutboxItem | None:
         """The head of what was read (after the commit), remembered when it is all."""
@@ -196,8 +200,8 @@ class OutboxStore:
             self._known.reading(lane)
         try:
             async with transaction(self._sessions) as session:
-                await session.execute(
-                    update(OutboxMessage).where(OutboxMessage.id == item_id).values(**values)
+                await (await core_writer(session)).execute(
+                    update(TABLE).where(TABLE.c.id == item_id).values(**values)
                 )
                 if then is not None:
                     await run_as_part_of(session, then)
@@ -225,15 +229,15 @@ class OutboxStore:
 
     async def retry_at(self, item_id: int, when: datetime, error: str) -> None:
         await self._set(
-            item_id, not_before=when, attempts=OutboxMessage.attempts + 1, last_error=error[:300]
+            item_id, not_before=when, attempts=TABLE.c.attempts + 1, last_error=error[:300]
         )
         if self._known is not None:
             self._known.forget_item(item_id)
 
     async def _set(self, item_id: int, **values: Any) -> None:
         async with transaction(self._sessions) as session:
-            await session.execute(
-                update(OutboxMessage).where(OutboxMessage.id == item_id).values(**values)
+            await (await core_writer(session)).execute(
+                update(TABLE).where(TABLE.c.id == item_id).values(**values)
             )
 
 
