@@ -298,14 +298,16 @@ async def run(args: argparse.Namespace, rasa_url: str, tree: Path, label: str) -
 
 def sampled(pid: int, folder: Path, label: str) -> subprocess.Popen:
     """py-spy sampling the bot while the load runs (`pip install py-spy`), its stacks written
-    as collapsed lines (`stack count`) for benchmarks/profile_table.py."""
+    as collapsed lines (`stack count`) for benchmarks/profile_table.py. Only the thread that
+    holds the GIL is sampled: py-spy takes a thread waiting in C (aiosqlite's, for its next
+    statement) for a busy one, and SQLite's own work runs outside the GIL."""
     folder.mkdir(parents=True, exist_ok=True)
     slug = "".join(c if c.isalnum() else "-" for c in label).strip("-")
     out = folder / f"{slug}-{pid}.txt"
     spy = Path(sys.executable).with_name("py-spy")
     return subprocess.Popen(  # noqa: ASYNC220 - starting is instant
         [str(spy), "record", "--pid", str(pid), "--format", "raw", "--rate", "250",
-         "--nonblocking", "--output", str(out)],
+         "--nonblocking", "--gil", "--output", str(out)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
 
