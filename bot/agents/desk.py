@@ -146,13 +146,15 @@ class AgentDesk:
     async def relay_from_buyer(
         self, ticket: TicketRecord, items: Sequence[tuple[int, Pending]]
     ) -> None:
-        """Queues the buyer's messages for the ticket's topic, files included, one by one."""
+        """Queues the buyer's messages for the ticket's topic, files included, one by one;
+        each message once, however often it is asked (after a crash, bot/handlers/recovery.py)."""
         if ticket.group_chat_id is None and await self.groups.active() is None:
             return  # no group: the messages are in the ticket's record
         for row_id, pending in items:
             await self.outbox.enqueue(
-                RELAY, {"number": ticket.number, "items": [[row_id, pending.to_json()]]}
-            )
+                RELAY, {"number": ticket.number, "items": [[row_id, pending.to_json()]]},
+                dedupe=f"relay:{row_id}",
+            )  # fmt: skip
         self._wake()
 
     async def buyer_edited(self, ticket: TicketRecord, edited: Edited, *, caption: bool) -> None:

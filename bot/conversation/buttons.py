@@ -33,6 +33,8 @@ async def on_button(turn: Turn) -> Outcome:
         replies = await dispatch(turn, data)
     except (StaleButton, NotHeld, TicketNotFound, DomainError) as error:
         log.info("Refused button %r of person %s: %s", raw, turn.person_id, error)
+        if turn.event.resumed:  # applied before a crash: not outdated for the buyer
+            return Outcome()
         return Outcome(notice=t(turn.language, "common.stale_button"))
     return Outcome(replies=replies, remove_buttons=bool(data.token))
 
@@ -132,10 +134,15 @@ async def _submit(turn: Turn, token: str) -> list[Reply]:
     svc, language = turn.services, turn.language
     filed = await svc.intake.submit(turn.person_id, token)
     number = filed.ticket.number
-    if filed.duplicate:
+    if filed.same_press and turn.event.resumed:
+        # This press filed the ticket before a crash took its answer: the buyer tapped once
+        # and has not seen the number. The card may not be queued yet (never twice).
+        await svc.agents.post_pending_cards([filed.ticket])
+    elif filed.duplicate:
         status = escape(t(language, f"status.{filed.ticket.status.value}"))
         return [Reply(t(language, "intake.duplicate", number=number, status=status))]
-    await svc.agents.ticket_filed(filed.ticket)
+    else:
+        await svc.agents.ticket_filed(filed.ticket)
     return [Reply(t(language, "intake.submitted", number=number), main_menu(language))]
 
 

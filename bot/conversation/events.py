@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -50,6 +53,9 @@ class Incoming:
     source: MessageRef | None = None  # the message itself, where the channel has one
     reply_to: MessageRef | None = None  # the buyer's message answers this one
     thread: int | None = None  # the topic of the buyer's chat it was sent in (None: the main one)
+    # Applied again after a crash (bot/handlers/recovery.py): its first handling may have
+    # taken effect, but its answer died with the process, so the person has not seen it.
+    resumed: bool = False
 
 
 @dataclass(slots=True)
@@ -59,3 +65,20 @@ class Outcome:
     replies: list = field(default_factory=list)
     notice: str | None = None  # a refused button: shown briefly (an alert on Telegram)
     remove_buttons: bool = False  # the pressed question is answered: take its buttons off
+
+
+_resuming: ContextVar[bool] = ContextVar("complaint_desk_resuming", default=False)
+
+
+@contextmanager
+def resuming() -> Iterator[None]:
+    """The events made inside are `resumed`: an update interrupted by a crash, again."""
+    token = _resuming.set(True)
+    try:
+        yield
+    finally:
+        _resuming.reset(token)
+
+
+def is_resuming() -> bool:
+    return _resuming.get()

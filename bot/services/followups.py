@@ -97,6 +97,24 @@ class FollowUpService:
                 TicketRecord.of(ticket), await self._add(session, ticket, [pending])
             )
 
+    async def joined(self, pending: Pending) -> AddedToTicket | None:
+        """The ticket the buyer's message was added to, or None (not added to any)."""
+        query = (
+            select(TicketMessage.id, Ticket)
+            .join(Ticket, Ticket.id == TicketMessage.ticket_id)
+            .where(
+                TicketMessage.buyer_chat_id == pending.chat_id,
+                TicketMessage.buyer_message_id == pending.message_id,
+                TicketMessage.author_kind == AuthorKind.BUYER,
+            )
+        )
+        async with transaction(self._sessions, read_only=True) as session:
+            found = (await session.execute(query)).first()
+            if found is None:
+                return None
+            row_id, ticket = found
+            return AddedToTicket(TicketRecord.of(ticket), ((row_id, pending),))
+
     async def hold(self, owner_id: int, pending: Pending) -> AskWhichTicket:
         """Holds one more message while the buyer has not said which ticket they are for."""
         async with transaction(self._sessions) as session:

@@ -59,6 +59,7 @@ class Filed:
 
     ticket: TicketRecord
     duplicate: bool
+    same_press: bool = False  # the duplicate was filed by this very Submit button
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +229,7 @@ class IntakeService:
                 earlier = await self._tickets.find_by_intake_token(session, person_id, token)
                 if earlier is None:
                     raise StaleButton(token)
-                return Filed(TicketRecord.of(earlier), duplicate=True)
+                return Filed(TicketRecord.of(earlier), duplicate=True, same_press=True)
             if draft.category is None:
                 raise StaleButton(token)
             await session.delete(row)

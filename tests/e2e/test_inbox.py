@@ -6,7 +6,7 @@ import asyncio
 
 from bot.texts import t
 from bot.views.reply import plain_text
-from tests.e2e.journey import inbox_rows, tickets_of, to_summary
+from tests.e2e.journey import inbox_rows, next_reply, tickets_of, to_summary
 from tests.e2e.process import BotProcess
 from tests.e2e.test_faults import DESCRIPTION
 from tests.fakes import FakeTelegram
@@ -106,3 +106,78 @@ def _failed_sends(fake: FakeTelegram, chat_id: int) -> int:
         and str(call.params.get("chat_id")) == str(chat_id)
         for call in fake.calls
     )  # fmt: skip
+
+
+async def test_killed_after_submit_filed_the_ticket_the_buyer_gets_its_number_and_menu(
+    telegram, bot_process: BotProcess, database: str
+) -> None:
+    """The bot dies after Submit filed the ticket, before its answer was queued (here:
+    while Telegram holds the answer to the button press). After the restart the buyer,
+    who tapped once, gets the number and the menu as on a first press, not "already
+    filed"; the card is posted once."""
+    fake, _ = telegram
+    buyer = fake.add_user("李雷", language_code="zh-hans", started=True)
+    agent = fake.add_user("王客服")
+    group = fake.add_group("客服中心", is_forum=True, members={agent: "member"})
+    bot_process.env["SUPPORT_CHAT_ID"] = str(group.id)
+    async with serve_fake_rasa(FakeRasa()) as rasa:
+        bot_process.env["RASA_URL"] = rasa.url
+        await bot_process.start()
+        summary = await to_summary(fake, buyer)
+        release = fake.hold_answers("answerCallbackQuery")
+        mark = len(fake.calls)
+        before = len(fake.sent_to(buyer))
+        fake.press_button(buyer, summary, "✅ 提交")
+        await _until(lambda: any(c.method == "answerCallbackQuery" for c in fake.calls[mark:]))
+        bot_process.kill()  # the ticket is filed, its answer not queued yet
+        assert len(await tickets_of(database, buyer)) == 1
+        release.set()
+        await bot_process.start()
+        answer = await fake.wait_for(
+            lambda: next((m for m in fake.sent_to(buyer)[before:] if m.buttons), None),
+            timeout=30, what="the answer to Submit, with the menu",
+        )  # fmt: skip
+        await asyncio.sleep(1.0)
+        await bot_process.stop()
+    [ticket] = await tickets_of(database, buyer)
+    assert "投诉已提交" in answer.content and ticket.number in answer.content
+    assert [m.content for m in fake.sent_to(buyer)[before:]] == [answer.content]
+    cards = [m for m in fake.sent_to(group) if m.buttons and ticket.number in (m.content or "")]
+    assert len(cards) == 1
+    assert all(row.done_at is not None for row in await inbox_rows(database))
+
+
+async def test_killed_after_a_step_was_answered_the_next_question_comes_once_without_alert(
+    telegram, bot_process: BotProcess, database: str
+) -> None:
+    """The bot dies after "skip" moved the intake on, before the next question was queued.
+    After the restart the press is applied again: refused as stale, but the buyer is not
+    told their button is outdated (it worked); the next question is asked, once."""
+    fake, _ = telegram
+    buyer = fake.add_user("李雷", language_code="zh-hans", started=True)
+    async with serve_fake_rasa(FakeRasa()) as rasa:
+        bot_process.env["RASA_URL"] = rasa.url
+        await bot_process.start()
+        question = await next_reply(fake, buyer, lambda: fake.send_text(buyer, "东西坏了"))
+        question = await next_reply(
+            fake, buyer, lambda: fake.press_button(buyer, question, "商品质量问题")
+        )
+        release = fake.hold_answers("answerCallbackQuery")
+        mark, before = len(fake.calls), len(fake.sent_to(buyer))
+        fake.press_button(buyer, question, "跳过")  # the platform
+        await _until(lambda: any(c.method == "answerCallbackQuery" for c in fake.calls[mark:]))
+        bot_process.kill()
+        release.set()
+        restarted = len(fake.calls)
+        await bot_process.start()
+        await fake.wait_for(
+            lambda: next((m for m in fake.sent_to(buyer)[before:] if m.buttons), None),
+            timeout=30, what="the next question",
+        )  # fmt: skip
+        await asyncio.sleep(1.0)
+        await bot_process.stop()
+    asked = [m.content for m in fake.sent_to(buyer)[before:]]
+    assert len(asked) == 1 and "订单号" in asked[0], asked
+    answers = [c for c in fake.calls[restarted:] if c.method == "answerCallbackQuery"]
+    assert [c.params.get("text") for c in answers if c.params.get("text")] == []
+    assert all(row.done_at is not None for row in await inbox_rows(database))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from bot.nlu_model import free_port
 from storage.db import create_engine
 from storage.migrate import upgrade_database
-from storage.models import InboxUpdate
+from storage.models import InboxUpdate, OutboxMessage
 from tests.conftest import postgres_schema
 from tests.e2e.process import BotProcess
 from tests.e2e.proxy import RoundRobin
@@ -25,10 +26,15 @@ FOLLOW_UPS = 5
 
 
 async def next_question(fake: FakeTelegram, buyer: FakeUser, act) -> Msg:
+    """The first message with buttons after `act`; a message the buyer had already got is not
+    it: sent by the killed process just before the kill, a survivor sends it again."""
+    seen = {m.content for m in fake.sent_to(buyer)}
     before = len(fake.sent_to(buyer))
     act()
     return await fake.wait_for(
-        lambda: next((m for m in fake.sent_to(buyer)[before:] if m.buttons), None),
+        lambda: next(
+            (m for m in fake.sent_to(buyer)[before:] if m.buttons and m.content not in seen), None
+        ),
         timeout=90, what=f"a question to {buyer.id}",
     )  # fmt: skip
 
@@ -67,16 +73,11 @@ async def file_and_follow_up(
         fake.send_text(buyer, f"补充{buyer.id}-{i}", reply_to=asked.id)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 11, still open: replies now go through the outbox and pass most runs, but "
-    "in 3 of 9 runs one buyer's next question was missing after the kill (twice after a "
-    "button press the survivor recovered; the cause is not found yet)",
-)
 async def test_three_processes_one_killed_mid_load(
     tmp_path: Path, telegram: tuple[FakeTelegram, str]
 ) -> None:
     fake, base_url = telegram
+    print(f"The bots' logs: {tmp_path}/bot*.log")  # shown when the test fails
     agent = fake.add_user("王客服")
     group = fake.add_group("客服中心", is_forum=True, members={agent: "member"})
     ports = [free_port() for _ in range(3)]
@@ -117,6 +118,7 @@ async def test_three_processes_one_killed_mid_load(
                     for b, e in zip(buyers, filed, strict=True)
                 ]
                 await asyncio.wait_for(filed[BUYERS // 2].wait(), timeout=120)
+                killed_at = time.monotonic()
                 bots[1].kill()  # in the middle of the load, with updates of every kind in flight
                 await asyncio.gather(*load)
                 expected = BUYERS * FOLLOW_UPS
@@ -132,10 +134,11 @@ async def test_three_processes_one_killed_mid_load(
                 for bot in bots:
                     bot.kill()  # those still running after a failure
         rows = await _inbox(database)
+        recorded = await _recorded_sends(database)
     assert rows and all(row.done_at is not None for row in rows)
     in_group = fake.sent_to(group)
     for buyer in buyers:
-        answers = fake.sent_to(buyer)
+        answers = _without_unrecorded_copy(fake, buyer, recorded, killed_at)
         assert sum("投诉已提交" in (m.content or "") for m in answers) == 1
         numbers = {m.content.split("TS-")[1][:13] for m in answers if "投诉已提交" in m.content}
         [number] = numbers
@@ -147,6 +150,51 @@ async def test_three_processes_one_killed_mid_load(
             m.content.split("\n")[-1] for m in in_group if f"补充{buyer.id}-" in (m.content or "")
         ]
         assert relayed == [f"补充{buyer.id}-{i}" for i in range(FOLLOW_UPS)]
+
+
+def _without_unrecorded_copy(
+    fake: FakeTelegram, buyer: FakeUser, recorded: set[tuple[str, int]], killed_at: float
+) -> list[Msg]:
+    """The buyer's messages, without the copy the killed process had sent but not yet
+    recorded as sent. A survivor sends that message again: Telegram cannot be asked whether
+    a message went out, so the outbox sends at least once (as tests/e2e/test_inbox.py
+    shows for one process). The kill comes the moment a buyer's number reaches Telegram,
+    before its sender can record it, so in about a third of the runs that copy is there.
+    At most one per chat (a chat's messages go one at a time), sent before the kill, and
+    the next message the outbox recorded is the same one."""
+    sent = fake.sent_to(buyer)
+    lane = f"buyer:{buyer.id}"
+    mine = {message_id for of, message_id in recorded if of == lane}
+    unrecorded = [m for m in sent if m.id not in mine]
+    assert len(unrecorded) <= 1, [m.content for m in unrecorded]
+    for copy in unrecorded:
+        assert _sent_at(fake, buyer.id, copy.id) < killed_at
+        assert [m.content for m in sent[sent.index(copy) + 1 :] if m.id in mine][:1] == [
+            copy.content
+        ]
+    return [m for m in sent if m.id in mine]
+
+
+def _sent_at(fake: FakeTelegram, chat_id: int, message_id: int) -> float:
+    return next(
+        call.at
+        for call in fake.calls
+        if call.ok and str(call.params.get("chat_id")) == str(chat_id)
+        and isinstance(call.result, dict) and call.result.get("message_id") == message_id
+    )  # fmt: skip
+
+
+async def _recorded_sends(database: str) -> set[tuple[str, int]]:
+    """The messages the outbox recorded as sent: (lane, message id)."""
+    engine = create_engine(database)
+    query = select(OutboxMessage.lane, OutboxMessage.message_id).where(
+        OutboxMessage.message_id.is_not(None)
+    )
+    try:
+        async with engine.connect() as connection:
+            return {(lane, message_id) for lane, message_id in await connection.execute(query)}
+    finally:
+        await engine.dispose()
 
 
 async def _inbox(database: str) -> list:

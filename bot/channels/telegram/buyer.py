@@ -13,7 +13,7 @@ from telegram.ext import Job
 from bot.channels.telegram.shared import shared_of
 from bot.context import Context, Services
 from bot.conversation import core
-from bot.conversation.events import Incoming, Kind, MessageRef, Sender
+from bot.conversation.events import Incoming, Kind, MessageRef, Sender, is_resuming
 from bot.conversation.messages import album_count
 from bot.services.intake_draft import Evidence
 from bot.texts import t
@@ -120,6 +120,22 @@ async def on_edited(update: Update, context: Context) -> None:
     await _run(update, context, event_of(update, Kind.EDITED, text=text, file=file))
 
 
+def message_event(update: Update) -> Incoming | None:
+    """A buyer's text, file or shared item as its handler above makes it (None: another kind)."""
+    message = update.message
+    if message is None:
+        return None
+    if message.text is not None:
+        return event_of(update, Kind.TEXT, text=message.text)
+    item = evidence_of(message)
+    if item is not None:
+        return event_of(update, Kind.FILE, text=message.caption or None, file=item)
+    if message.sticker or message.venue or message.location or message.contact:
+        kind, summary = shared_of(message)
+        return event_of(update, Kind.SHARED, text=summary, data=kind)
+    return None
+
+
 async def on_button(update: Update, context: Context) -> None:
     """A pressed button; one pressed outside the buyer's own chat acts nowhere."""
     query = update.callback_query
@@ -129,7 +145,7 @@ async def on_button(update: Update, context: Context) -> None:
         language = await core.language_of(services(context), sender_of(update))
         await query.answer(t(language, "common.not_your_button"), show_alert=True)
         return
-    event = Incoming(sender_of(update), Kind.BUTTON, data=query.data)
+    event = Incoming(sender_of(update), Kind.BUTTON, data=query.data, resumed=is_resuming())
     outcome = await core.handle(services(context), event)
     if outcome.notice is not None:
         await _answer(update, outcome.notice, show_alert=True)
