@@ -27,6 +27,7 @@ from bot.channels.telegram import buyer
 from bot.channels.telegram.buyer_topics import BuyerTopics
 from bot.channels.telegram.delivery import TelegramBuyers
 from bot.channels.telegram.outbox import TelegramOutbox
+from bot.channels.telegram.queued_files import QueuedFiles
 from bot.channels.web.files import WebFiles
 from bot.context import CONTEXT_TYPES, BotData, Context, Services
 from bot.conversation.commands import COMMANDS
@@ -214,7 +215,8 @@ def build_services(settings: Settings, clock: Clock, bot: Bot | None) -> Service
     topics = None
     if bot is not None:
         topics = BuyerTopics(bot, tickets, people, enabled=settings.buyer_topics_enabled)
-    direct, lanes = _telegram_outbox(bot, outbox, followups, locks, clock, budget, topics)
+    files = QueuedFiles(settings.data_dir / "outbox-files")
+    direct, lanes = _telegram_outbox(bot, outbox, followups, locks, clock, budget, topics, files)
     telegram = {} if direct is None else {"telegram": TelegramBuyers(direct, topics)}
     buyers = BuyerDelivery(people, telegram, followups)
     cards = CardWriter(tickets, people, language=settings.agent_language,
@@ -276,11 +278,12 @@ def _telegram_outbox(
     clock: Clock,
     budget,
     topics: BuyerTopics | None,
+    files: QueuedFiles,
 ) -> tuple[TelegramOutbox | None, LaneWorkers | None]:
     """Private chats on Telegram through the outbox: one lane per chat, sent at once."""
     if bot is None:
         return None, None
-    outbox = TelegramOutbox(bot, store, followups, topics)
+    outbox = TelegramOutbox(bot, store, followups, topics, files)
     sender = ItemSender(store, outbox.deliver, clock=clock, on_sent=outbox.delivered,
                         on_refused=outbox.undelivered, budget=budget)  # fmt: skip
     lanes = LaneWorkers(store, sender, locks, prefix=BUYER_PREFIX, clock=clock)

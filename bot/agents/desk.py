@@ -21,7 +21,17 @@ from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.agents import receipts
-from bot.agents.posting import EDIT, NOTE, REFRESH, RELAY, STORED_PREFIX, TICKET, CardWriter
+from bot.agents.posting import (
+    ALERT,
+    EDIT,
+    FILE,
+    NOTE,
+    REFRESH,
+    RELAY,
+    STORED_PREFIX,
+    TICKET,
+    CardWriter,
+)
 from bot.agents.sending import chunks, takes_caption
 from bot.channels.delivery import BuyerDelivery, ChannelUnavailable
 from bot.outbox.followups import Followup, Followups, followup
@@ -117,6 +127,12 @@ class AgentDesk:
         if ticket.group_chat_id is None and await self.groups.active() is None:
             return
         await self._queue(NOTE, {"number": ticket.number, "text": text, "row": row})
+
+    async def post_file_in_ticket(self, ticket: TicketRecord, attachment: int) -> None:
+        """Queues one of the ticket's files (moved to it by a merge) for its topic."""
+        if ticket.group_chat_id is None:
+            return  # not in the group yet: its card will come with all its files
+        await self._queue(FILE, {"number": ticket.number, "attachment": attachment})
 
     async def ask_in_ticket(
         self, ticket: TicketRecord, text: str, *, after: Followup | None = None
@@ -366,6 +382,11 @@ class AgentDesk:
         card = await self.cards.text(ticket)
         for supervisor in self.supervisors:  # a refusal is logged by the outbox's worker
             await self.direct.send(supervisor, [Reply(f"{text}\n\n{card}")])
+
+    async def post_in_group(self, text: str, *, key: str) -> None:
+        """Queues a message of the bot for the group about no ticket; once per `key`."""
+        await self.outbox.enqueue(ALERT, {"text": text}, dedupe=key)
+        self._wake()
 
     async def group(self) -> GroupRecord | None:
         return await self.groups.active()

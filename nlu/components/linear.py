@@ -10,6 +10,13 @@ training data and flat elsewhere, so one temperature T is fitted on out-of-fold 
 the training data (k-fold, never the development set): softmax(scores / T) is then about as
 often right as it is confident, which is what the bot's thresholds need.
 
+Dense sentence vectors (nlu/components/sentence_encoder.py), when given, get a logistic
+regression of their own (their scale and their best C differ from the sparse block's), and
+its scores are added to the sparse model's before the softmax: a product of the two models'
+probabilities, calibrated by one temperature fitted on the out-of-fold sums. Cross-validated
+on the training data this beat appending the vectors to the sparse features at any weight
+(docs/nlu.md, "Dense sentence features").
+
 The fitted model is a few NumPy arrays (saved with numpy.savez, no pickle).
 """
 
@@ -39,6 +46,8 @@ class CalibratedLinearModel:
     coef: np.ndarray  # (classes, features)
     intercept: np.ndarray  # (classes,)
     temperature: float = 1.0
+    dense_coef: np.ndarray | None = None  # (classes, dense dimensions), if dense features
+    dense_intercept: np.ndarray | None = None  # (classes,)
 
     @staticmethod
     def idf_of(counts: csr_matrix) -> np.ndarray:
@@ -66,27 +75,61 @@ class CalibratedLinearModel:
         )
 
     @classmethod
-    def fit(
-        cls, counts: csr_matrix, labels: list[str], c: float = 10.0, folds: int = 5, seed: int = 42
-    ) -> CalibratedLinearModel:
-        counts = csr_matrix(counts)
-        y = np.asarray(labels)
-        idf = cls.idf_of(counts)
-        x = cls.weigh(counts, idf)
-        regression = cls._regression(c, seed).fit(x, y)
+    def _dense_regression(cls, c: float) -> LogisticRegression:
+        return LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+
+    @staticmethod
+    def _per_class(regression: LogisticRegression) -> tuple[np.ndarray, np.ndarray]:
         coef, intercept = regression.coef_, regression.intercept_
         if coef.shape[0] == 1:  # two classes: one score, softmax needs one per class
             coef, intercept = (
                 np.vstack([-coef / 2, coef / 2]),
                 np.hstack([-intercept / 2, intercept / 2]),
             )
-        model = cls(regression.classes_, idf, coef, intercept)
-        model.temperature = cls._temperature(counts, y, c, folds, seed, regression.classes_)
+        return coef, intercept
+
+    @classmethod
+    def fit(
+        cls,
+        counts: csr_matrix,
+        labels: list[str],
+        c: float = 10.0,
+        folds: int = 5,
+        seed: int = 42,
+        dense: np.ndarray | None = None,
+        dense_c: float = 100.0,
+    ) -> CalibratedLinearModel:
+        """`dense`: one sentence vector per row of `counts`, or None for the sparse model
+        alone; folds < 2 leaves the temperature at 1 (for cross-validation, which needs only
+        the best class)."""
+        counts = csr_matrix(counts)
+        y = np.asarray(labels)
+        idf = cls.idf_of(counts)
+        regression = cls._regression(c, seed).fit(cls.weigh(counts, idf), y)
+        dense_coef = dense_intercept = None
+        if dense is not None:
+            dense_coef, dense_intercept = cls._per_class(
+                cls._dense_regression(dense_c).fit(dense, y)
+            )
+        model = cls(
+            regression.classes_, idf, *cls._per_class(regression), 1.0, dense_coef, dense_intercept
+        )
+        model.temperature = cls._temperature(
+            counts, y, c, folds, seed, regression.classes_, dense, dense_c
+        )
         return model
 
     @classmethod
     def _temperature(
-        cls, counts: csr_matrix, y: np.ndarray, c: float, folds: int, seed: int, classes: np.ndarray
+        cls,
+        counts: csr_matrix,
+        y: np.ndarray,
+        c: float,
+        folds: int,
+        seed: int,
+        classes: np.ndarray,
+        dense: np.ndarray | None = None,
+        dense_c: float = 100.0,
     ) -> float:
         """The temperature that minimises the log loss of out-of-fold predictions."""
         smallest = min(np.unique(y, return_counts=True)[1])
@@ -97,11 +140,17 @@ class CalibratedLinearModel:
         for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(counts, y):
             idf = cls.idf_of(counts[train])
             fold = cls._regression(c, seed).fit(cls.weigh(counts[train], idf), y[train])
-            columns = np.searchsorted(classes, fold.classes_)
-            fold_scores = fold.decision_function(cls.weigh(counts[test], idf))
-            if fold_scores.ndim == 1:
-                fold_scores = np.column_stack([-fold_scores / 2, fold_scores / 2])
-            scores[np.ix_(test, columns)] = fold_scores
+            models = [(fold, cls.weigh(counts[test], idf))]
+            if dense is not None:
+                models.append(
+                    (cls._dense_regression(dense_c).fit(dense[train], y[train]), dense[test])
+                )
+            for regression, x in models:
+                columns = np.searchsorted(classes, regression.classes_)
+                fold_scores = regression.decision_function(x)
+                if fold_scores.ndim == 1:
+                    fold_scores = np.column_stack([-fold_scores / 2, fold_scores / 2])
+                scores[np.ix_(test, columns)] += fold_scores
         truth = np.searchsorted(classes, y)
 
         def log_loss(log_t: float) -> float:
@@ -114,17 +163,36 @@ class CalibratedLinearModel:
     def __post_init__(self) -> None:
         # (features, classes) in row order, made once: `coef.T` would be copied on every call
         self._weights = np.ascontiguousarray(self.coef.T)
+        self._dense_weights = (
+            None if self.dense_coef is None else np.ascontiguousarray(self.dense_coef.T)
+        )
 
-    def scores(self, counts: csr_matrix) -> np.ndarray:
-        return np.asarray(self.weigh(csr_matrix(counts), self.idf) @ self._weights) + self.intercept
+    @property
+    def dense_dimensions(self) -> int | None:
+        return None if self.dense_coef is None else int(self.dense_coef.shape[1])
 
-    def predict_proba(self, counts: csr_matrix) -> np.ndarray:
-        return _softmax(self.scores(counts), self.temperature)
+    def _dense_scores(self, dense: np.ndarray | None, rows: int) -> np.ndarray | float:
+        if self._dense_weights is None:
+            return 0.0
+        if dense is None:  # a model with dense features always needs them
+            raise ValueError("this model was trained with dense features: pass them")
+        return np.asarray(dense, dtype=np.float64).reshape(rows, -1) @ self._dense_weights + (
+            self.dense_intercept
+        )
 
-    def predict_proba_rows(self, rows: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    def scores(self, counts: csr_matrix, dense: np.ndarray | None = None) -> np.ndarray:
+        sparse = np.asarray(self.weigh(csr_matrix(counts), self.idf) @ self._weights)
+        return sparse + self.intercept + self._dense_scores(dense, counts.shape[0])
+
+    def predict_proba(self, counts: csr_matrix, dense: np.ndarray | None = None) -> np.ndarray:
+        return _softmax(self.scores(counts, dense), self.temperature)
+
+    def predict_proba_rows(
+        self, rows: list[tuple[np.ndarray, np.ndarray]], dense: np.ndarray | None = None
+    ) -> np.ndarray:
         """predict_proba of rows given as (columns, counts) arrays: the same figures without
         building a sparse matrix, whose construction costs more than the arithmetic for the one
-        message a parse brings."""
+        message a parse brings. `dense`: one sentence vector per row, if the model has them."""
         scores = np.empty((len(rows), len(self.intercept)))
         for index, (columns, counts) in enumerate(rows):
             columns, where = np.unique(columns, return_inverse=True)
@@ -133,7 +201,7 @@ class CalibratedLinearModel:
             weights = (1 + np.log(counts)) * self.idf[columns]
             norm = float(np.sqrt(weights @ weights)) or 1.0
             scores[index] = (weights / norm) @ self._weights[columns] + self.intercept
-        return _softmax(scores, self.temperature)
+        return _softmax(scores + self._dense_scores(dense, len(rows)), self.temperature)
 
     def save(self, path: Path) -> None:
         np.savez(
@@ -143,6 +211,11 @@ class CalibratedLinearModel:
             coef=self.coef,
             intercept=self.intercept,
             temperature=np.array(self.temperature),
+            **(
+                {}
+                if self.dense_coef is None
+                else {"dense_coef": self.dense_coef, "dense_intercept": self.dense_intercept}
+            ),
         )
 
     @classmethod
@@ -154,4 +227,6 @@ class CalibratedLinearModel:
                 saved["coef"],
                 saved["intercept"],
                 float(saved["temperature"]),
+                saved["dense_coef"] if "dense_coef" in saved.files else None,
+                saved["dense_intercept"] if "dense_intercept" in saved.files else None,
             )

@@ -12,6 +12,11 @@ only, which loses the n-grams across word boundaries that carry much of the sign
 Chinese (docs/nlu.md). They weigh all of it as TF-IDF, use a stronger C, and calibrate their
 confidence (see linear.py). Neither needs TensorFlow: training takes seconds, not minutes.
 
+With `dense_c` set, the dense sentence features before them (SentenceEncoderFeaturizer's
+sentence vector) get a second logistic regression of that C, whose scores are added to the
+sparse model's (linear.py); a message parsed without them is refused rather than scored on
+half a model. Without `dense_c` dense features are ignored.
+
 LinearResponseSelector stands in for Rasa's ResponseSelector: it picks the answer key of a
 retrieval intent (faq/how_long…) and writes the same `response_selector` output, which the
 bot reads (`faq_key`) and which Rasa's `utter_faq` action answers from.
@@ -95,6 +100,7 @@ class _LinearComponent(GraphComponent):
             "random_seed": 42,
             "ranking_length": 10,
             "char_ngrams": [1, 4],  # n-grams of the whole message; [] for none
+            "dense_c": None,  # C of the model over dense sentence features; None: not used
         }
 
     def _characters(self, vocabulary: dict[str, int] | None = None) -> CountVectorizer | None:
@@ -186,15 +192,39 @@ class _LinearComponent(GraphComponent):
             return cls(config, model_storage, resource)  # nothing trained: stays silent
         return cls(config, model_storage, resource, model, features)
 
+    def dense(self, messages: list[Message]) -> np.ndarray | None:
+        """One row per message: its dense sentence features, or None if they are not used
+        (a trained model uses them if it was trained with them)."""
+        used = (
+            self.config["dense_c"] is not None
+            if self.model is None
+            else self.model.dense_dimensions
+        )
+        if not used:
+            return None
+        rows = []
+        for message in messages:
+            dense = message.get_dense_features(TEXT)[1]
+            if dense is None:
+                raise ValueError(
+                    f"{type(self).__name__} has dense_c set but a message has no dense "
+                    "sentence features: put SentenceEncoderFeaturizer before it"
+                )
+            rows.append(np.asarray(dense.features, dtype=np.float64).reshape(-1))
+        return np.vstack(rows)
+
     def _fit(self, examples: list[Message], labels: list[str]) -> Resource:
         if len(set(labels)) < 2:
             return self._resource
+        dense_c = self.config["dense_c"]
         self.model = CalibratedLinearModel.fit(
             self.counts(examples, fit=True),
             labels,
             c=float(self.config["c"]),
             folds=int(self.config["calibration_folds"]),
             seed=int(self.config["random_seed"]),
+            dense=self.dense(examples),
+            dense_c=100.0 if dense_c is None else float(dense_c),
         )
         vocabulary = self.characters.vocabulary_ if self.characters is not None else {}
         features = {
@@ -208,7 +238,9 @@ class _LinearComponent(GraphComponent):
 
     def _rankings(self, messages: list[Message]) -> list[list[tuple[str, float]]]:
         assert self.model is not None
-        probabilities = self.model.predict_proba_rows([self.row(m) for m in messages])
+        probabilities = self.model.predict_proba_rows(
+            [self.row(m) for m in messages], self.dense(messages)
+        )
         order = np.argsort(-probabilities, axis=1)[:, : int(self.config["ranking_length"])]
         return [
             [(str(self.model.classes[i]), float(row[i])) for i in top]
