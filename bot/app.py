@@ -194,6 +194,7 @@ def build_services(settings: Settings, clock: Clock, bot: Bot | None) -> Service
     engine = create_engine(
         settings.effective_database_url,
         busy_timeout_ms=int(settings.database_busy_timeout_seconds * 1000),
+        sqlite_synchronous=settings.database_sqlite_synchronous,
     )
     sessions = create_session_factory(engine)
     sla = SlaHours(settings.sla_accept_hours, settings.sla_investigate_hours,
@@ -206,7 +207,7 @@ def build_services(settings: Settings, clock: Clock, bot: Bot | None) -> Service
     groups = AgentGroupService(sessions, clock=clock)
     web_files = WebFiles(settings.data_dir / "web-files")
     locks = Locks(engine, scope=settings.effective_database_url)
-    outbox = OutboxStore(sessions, clock)
+    outbox = OutboxStore(sessions, clock, exclusive=not locks.shared)
     followups = Followups()
     budget = None
     if locks.shared:  # several processes: Telegram's overall limit is kept by all together

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from functools import partial
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -46,6 +47,7 @@ from bot.texts import t
 from bot.views.aftercare import rating_keyboard
 from bot.views.reply import Reply, plain_text, shown_length
 from bot.views.status import next_step
+from storage.db import after_commit
 from storage.lifecycle import TicketStatus
 from storage.models import AuthorKind
 
@@ -316,8 +318,8 @@ class AgentDesk:
         if message_id is None:
             return
         await self.tickets.place_message(row, buyer=(chat, message_id))
-        if receipt is not None:
-            await self.reached_buyer(*receipt)
+        if receipt is not None:  # on Telegram, once the record is committed
+            await after_commit(partial(self.reached_buyer, *receipt))
 
     async def _undelivered(self, error: Exception, *, number: str) -> None:
         await self.report_undelivered(await self.tickets.get(number), error)

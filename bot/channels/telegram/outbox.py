@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, InputFile, Message
@@ -24,6 +25,7 @@ from bot.channels.telegram.markup import inline_markup
 from bot.outbox.followups import Followup, Followups
 from bot.outbox.store import OutboxItem, OutboxStore, buyer_lane
 from bot.views.reply import Button, Keyboard, Reply
+from storage.db import when_committed
 
 if TYPE_CHECKING:
     from bot.channels.telegram.buyer_topics import BuyerTopics
@@ -189,6 +191,9 @@ class TelegramOutbox:
         await self.followups.run(item.payload.get("if_undelivered"), error)
 
     def _forget_file(self, item: OutboxItem) -> None:
-        """A file made for one message is deleted once that message is done with."""
+        """A file made for one message is deleted once that message is done with (once the
+        record of it is committed: the worker runs this inside that transaction)."""
         if item.kind == DOCUMENT and self.files is not None:
-            self.files.delete(item.payload["file"])
+            forget = partial(self.files.delete, item.payload["file"])
+            if not when_committed(forget):
+                forget()
