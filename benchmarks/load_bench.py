@@ -20,7 +20,8 @@ posted) at that moment and at the end. `--no-group` leaves the group out (CPU fi
 commit too (checked out in a temporary git worktree, run with this environment), alternating
 `--rounds` times, and prints CPU per update of both side by side: the cost of a change
 measured on the same machine under the same load (`--count-statements` adds the bot's
-transactions and SQL statements per update, figures that no load changes). The base of the
+transactions and SQL statements per update, figures that no load changes; `--profile DIR`
+samples each bot run with py-spy, summed up by benchmarks/profile_table.py). The base of the
 inbox is 0d16fdd:
 
     .venv/bin/python benchmarks/load_bench.py --buyers 40 --no-group --before 0d16fdd --rounds 3
@@ -37,6 +38,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -238,8 +240,9 @@ async def run(args: argparse.Namespace, rasa_url: str, tree: Path, label: str) -
                 for i in range(args.buyers)
             ]
             texts = descriptions()
-            started = time.perf_counter()
             pids = [bot.process.pid for bot in bots]
+            profilers = [sampled(pid, args.profile, label) for pid in pids] if args.profile else []
+            started = time.perf_counter()
             bot_cpu = sum(map(cpu_seconds, pids))
             main_cpu = sum(map(main_thread_cpu_seconds, pids))
             await asyncio.gather(
@@ -248,6 +251,9 @@ async def run(args: argparse.Namespace, rasa_url: str, tree: Path, label: str) -
             wall = time.perf_counter() - started
             bot_cpu = sum(map(cpu_seconds, pids)) - bot_cpu
             main_cpu = sum(map(main_thread_cpu_seconds, pids)) - main_cpu
+            for profiler in profilers:
+                profiler.send_signal(signal.SIGINT)
+                profiler.wait(timeout=30)
             peak, rss = peak_memory_mib(pids[0])
             backlog_at_end = await group_backlog(url)
             for bot in bots:
@@ -288,6 +294,22 @@ async def run(args: argparse.Namespace, rasa_url: str, tree: Path, label: str) -
         "buyers_failed": buyers.failures,
         **statements,
     }
+
+
+def sampled(pid: int, folder: Path, label: str) -> subprocess.Popen:
+    """py-spy sampling the bot while the load runs (`pip install py-spy`), its stacks written
+    as collapsed lines (`stack count`) for benchmarks/profile_table.py. Only the thread that
+    holds the GIL is sampled: py-spy takes a thread waiting in C (aiosqlite's, for its next
+    statement) for a busy one, and SQLite's own work runs outside the GIL."""
+    folder.mkdir(parents=True, exist_ok=True)
+    slug = "".join(c if c.isalnum() else "-" for c in label).strip("-")
+    out = folder / f"{slug}-{pid}.txt"
+    spy = Path(sys.executable).with_name("py-spy")
+    return subprocess.Popen(  # noqa: ASYNC220 - starting is instant
+        [str(spy), "record", "--pid", str(pid), "--format", "raw", "--rate", "250",
+         "--nonblocking", "--gil", "--output", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
 
 
 def statement_counts(counts: Path, updates: int) -> dict:
@@ -345,6 +367,10 @@ def main() -> None:
     parser.add_argument(
         "--count-statements", action="store_true",
         help="count the bot's transactions and SQL statements per update",
+    )  # fmt: skip
+    parser.add_argument(
+        "--profile", type=Path, metavar="DIR",
+        help="sample each bot run with py-spy into DIR (benchmarks/profile_table.py reads it)",
     )  # fmt: skip
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()

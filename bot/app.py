@@ -27,6 +27,7 @@ from bot.channels.telegram import buyer
 from bot.channels.telegram.buyer_topics import BuyerTopics
 from bot.channels.telegram.delivery import TelegramBuyers
 from bot.channels.telegram.outbox import TelegramOutbox
+from bot.channels.telegram.queued_files import QueuedFiles
 from bot.channels.web.files import WebFiles
 from bot.context import CONTEXT_TYPES, BotData, Context, Services
 from bot.conversation.commands import COMMANDS
@@ -193,6 +194,7 @@ def build_services(settings: Settings, clock: Clock, bot: Bot | None) -> Service
     engine = create_engine(
         settings.effective_database_url,
         busy_timeout_ms=int(settings.database_busy_timeout_seconds * 1000),
+        sqlite_synchronous=settings.database_sqlite_synchronous,
     )
     sessions = create_session_factory(engine)
     sla = SlaHours(settings.sla_accept_hours, settings.sla_investigate_hours,
@@ -205,7 +207,7 @@ def build_services(settings: Settings, clock: Clock, bot: Bot | None) -> Service
     groups = AgentGroupService(sessions, clock=clock)
     web_files = WebFiles(settings.data_dir / "web-files")
     locks = Locks(engine, scope=settings.effective_database_url)
-    outbox = OutboxStore(sessions, clock)
+    outbox = OutboxStore(sessions, clock, exclusive=not locks.shared)
     followups = Followups()
     budget = None
     if locks.shared:  # several processes: Telegram's overall limit is kept by all together
@@ -213,7 +215,8 @@ def build_services(settings: Settings, clock: Clock, bot: Bot | None) -> Service
     topics = None
     if bot is not None:
         topics = BuyerTopics(bot, tickets, people, enabled=settings.buyer_topics_enabled)
-    direct, lanes = _telegram_outbox(bot, outbox, followups, locks, clock, budget, topics)
+    files = QueuedFiles(settings.data_dir / "outbox-files")
+    direct, lanes = _telegram_outbox(bot, outbox, followups, locks, clock, budget, topics, files)
     telegram = {} if direct is None else {"telegram": TelegramBuyers(direct, topics)}
     buyers = BuyerDelivery(people, telegram, followups)
     cards = CardWriter(tickets, people, language=settings.agent_language,
@@ -275,11 +278,12 @@ def _telegram_outbox(
     clock: Clock,
     budget,
     topics: BuyerTopics | None,
+    files: QueuedFiles,
 ) -> tuple[TelegramOutbox | None, LaneWorkers | None]:
     """Private chats on Telegram through the outbox: one lane per chat, sent at once."""
     if bot is None:
         return None, None
-    outbox = TelegramOutbox(bot, store, followups, topics)
+    outbox = TelegramOutbox(bot, store, followups, topics, files)
     sender = ItemSender(store, outbox.deliver, clock=clock, on_sent=outbox.delivered,
                         on_refused=outbox.undelivered, budget=budget)  # fmt: skip
     lanes = LaneWorkers(store, sender, locks, prefix=BUYER_PREFIX, clock=clock)

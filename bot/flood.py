@@ -16,6 +16,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.channels.web.limits import Buckets
 from bot.context import Context
 from bot.texts import normalise_language, t
+from bot.views.reply import Reply
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,10 @@ class FloodGuard:
         log.info(
             "Flood limit reached for user %s; update %s not handled", user.id, update.update_id
         )
-        if self.should_warn(user.id):
-            language = normalise_language(user.language_code)
-            await context.bot.send_message(chat.id, t(language, "common.slow_down"))
+        if self.should_warn(user.id):  # after the replies queued before it, never twice
+            notice = Reply(t(normalise_language(user.language_code), "common.slow_down"))
+            outbox = context.bot_data.services.telegram_outbox
+            await outbox.send(chat.id, [notice], finishes_update=True)
         if update.callback_query is not None:
             await update.callback_query.answer()
         raise ApplicationHandlerStop

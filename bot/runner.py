@@ -51,7 +51,7 @@ async def _serve(application, settings: Settings, extra_routes, stop: asyncio.Ev
         if application.post_init is not None:
             await application.post_init(application)
         services = application.bot_data.services
-        store = InboxStore(services.engine)
+        store = InboxStore(services.engine, exclusive=not services.locks.shared)
         dispatcher = InboxDispatcher(
             application, store, services.locks, interrupted=interrupted_handler(application)
         )

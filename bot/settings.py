@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str | None = None
     database_busy_timeout_seconds: float = 30.0
+    database_sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
 
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: SecretStr | None = None

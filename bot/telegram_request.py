@@ -28,6 +28,11 @@ from storage.effects import before_visible_effect
 
 log = logging.getLogger(__name__)
 
+# Connections to the Bot API kept open. With PTB's default of one, every concurrent call
+# (the buyers' lanes send at once) queues for it, and httpcore's pool goes over the queue at
+# each request and response; with many, it checks each idle connection at each request.
+CONNECTIONS = 8
+
 # Bot API calls that show nothing to anyone; answerCallbackQuery only stops a spinner.
 QUIET_METHODS = frozenset({"answercallbackquery", "sendchataction", "deletewebhook"})
 
@@ -51,6 +56,7 @@ class RetryingRequest(HTTPXRequest):
     """HTTPXRequest that tries again, with exponential backoff, on 5xx and network errors."""
 
     def __init__(self, *args, attempts: int = 5, max_wait: float = 8.0, **kwargs) -> None:
+        kwargs.setdefault("connection_pool_size", CONNECTIONS)
         super().__init__(*args, **kwargs)
         self._attempts, self._max_wait = attempts, max_wait
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import event, func, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from storage.models import InboxUpdate
@@ -40,6 +40,7 @@ class Handling:
     update_id: int
     mark_effects: Callable[[], Awaitable[None]] | None = None  # stamps effects_at on its own
     effects: bool = False  # effects_at stamped and committed
+    done: bool = False  # done_at stamped with its replies (finish_with), committed
 
 
 _current: ContextVar[Handling | None] = ContextVar("complaint_desk_update", default=None)
@@ -79,18 +80,36 @@ async def mark_effects_with(session: AsyncSession) -> Handling | None:
     return state
 
 
-async def finish_with(session: AsyncSession) -> None:
-    """In the caller's transaction: the update being handled is done (its effects too)."""
+async def core_writer(session: AsyncSession) -> AsyncConnection:
+    """The connection of the session's transaction, for Core statements that write (the ORM's
+    bulk machinery costs more than a plain INSERT or UPDATE needs); what they write counts as
+    an effect of the update being handled, as the ORM's writes do."""
+    session.sync_session.info[WROTE] = True
+    return await session.connection()
+
+
+async def finish_with(session: AsyncSession) -> Handling | None:
+    """In the caller's transaction: the update being handled is done (its effects too).
+    Returns what to confirm after commit (`confirm_done`)."""
     state = _current.get()
     if state is None:
-        return
+        return None
     now = datetime.now(UTC)
-    await session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.update_id == state.update_id)
-        .values(done_at=now, effects_at=func.coalesce(InboxUpdate.effects_at, now))
+    inbox = InboxUpdate.__table__
+    connection = await session.connection()
+    await connection.execute(
+        update(inbox)
+        .where(inbox.c.update_id == state.update_id)
+        .values(done_at=now, effects_at=func.coalesce(inbox.c.effects_at, now))
     )
     state.effects = True
+    return state
+
+
+def confirm_done(state: Handling | None) -> None:
+    """The transaction of `finish_with` has committed: the dispatcher need not stamp it."""
+    if state is not None:
+        state.done = True
 
 
 async def before_visible_effect() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC
+from functools import partial
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,17 @@ from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.agents import receipts
-from bot.agents.posting import EDIT, NOTE, REFRESH, RELAY, STORED_PREFIX, TICKET, CardWriter
+from bot.agents.posting import (
+    ALERT,
+    EDIT,
+    FILE,
+    NOTE,
+    REFRESH,
+    RELAY,
+    STORED_PREFIX,
+    TICKET,
+    CardWriter,
+)
 from bot.agents.sending import chunks, takes_caption
 from bot.channels.delivery import BuyerDelivery, ChannelUnavailable
 from bot.outbox.followups import Followup, Followups, followup
@@ -37,6 +48,7 @@ from bot.texts import t
 from bot.views.aftercare import rating_keyboard
 from bot.views.reply import Reply, plain_text, shown_length
 from bot.views.status import next_step
+from storage.db import after_commit
 from storage.lifecycle import TicketStatus
 from storage.models import AuthorKind
 
@@ -118,6 +130,12 @@ class AgentDesk:
         if ticket.group_chat_id is None and await self.groups.active() is None:
             return
         await self._queue(NOTE, {"number": ticket.number, "text": text, "row": row}, dedupe=dedupe)
+
+    async def post_file_in_ticket(self, ticket: TicketRecord, attachment: int) -> None:
+        """Queues one of the ticket's files (moved to it by a merge) for its topic."""
+        if ticket.group_chat_id is None:
+            return  # not in the group yet: its card will come with all its files
+        await self._queue(FILE, {"number": ticket.number, "attachment": attachment})
 
     async def ask_in_ticket(
         self, ticket: TicketRecord, text: str, *, after: Followup | None = None
@@ -324,8 +342,8 @@ class AgentDesk:
         if message_id is None:
             return
         await self.tickets.place_message(row, buyer=(chat, message_id))
-        if receipt is not None:
-            await self.reached_buyer(*receipt)
+        if receipt is not None:  # on Telegram, once the record is committed
+            await after_commit(partial(self.reached_buyer, *receipt))
 
     async def _undelivered(self, error: Exception, *, number: str) -> None:
         await self.report_undelivered(await self.tickets.get(number), error)
@@ -390,6 +408,11 @@ class AgentDesk:
         card = await self.cards.text(ticket)
         for supervisor in self.supervisors:  # a refusal is logged by the outbox's worker
             await self.direct.send(supervisor, [Reply(f"{text}\n\n{card}")])
+
+    async def post_in_group(self, text: str, *, key: str) -> None:
+        """Queues a message of the bot for the group about no ticket; once per `key`."""
+        await self.outbox.enqueue(ALERT, {"text": text}, dedupe=key)
+        self._wake()
 
     async def group(self) -> GroupRecord | None:
         return await self.groups.active()

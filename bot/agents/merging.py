@@ -1,22 +1,14 @@
 """What a merge shows: the buyer told once, both topics noted, the moved files re-posted in
-the target's topic, and both cards brought up to date."""
+the target's topic, and both cards brought up to date; all of it through the outbox, in
+this order."""
 
 from __future__ import annotations
 
-import logging
 from html import escape
 
-from telegram import ReplyParameters
-from telegram.error import TelegramError
-
 from bot.agents.desk import AgentDesk
-from bot.agents.sending import send_file
 from bot.services.merge import MergeResult
-from bot.services.records import AttachmentRecord, TicketRecord
 from bot.texts import t
-from storage.models import AuthorKind
-
-log = logging.getLogger(__name__)
 
 
 async def announce_merge(
@@ -43,36 +35,6 @@ async def announce_merge(
           link=t(language, "merge.link", link=there) if there else ""),
     )  # fmt: skip
     for attachment in result.attachments:
-        await _repost(desk, target, attachment)
+        if attachment.file_id:
+            await desk.post_file_in_ticket(target, attachment.id)
     await desk.refresh_card(await desk.tickets.get(target.number))
-
-
-async def _repost(desk: AgentDesk, target: TicketRecord, item: AttachmentRecord) -> None:
-    """Shows a moved file in the target's thread, mapped to the target for replies."""
-    if target.group_chat_id is None or not item.file_id:
-        return
-    caption = escape(item.caption) if item.caption else None
-    try:
-        media = desk.media(item.file_id)  # a web upload is read from the service's store
-        sent = await send_file(
-            desk.bot, item.kind, target.group_chat_id, media, caption, **_where(target)
-        )
-    except TelegramError as error:
-        log.warning("A moved file of %s could not be shown: %s", target.number, error)
-        return
-    await desk.tickets.add_message(
-        target.number,
-        author_kind=AuthorKind.SYSTEM,
-        text=None,
-        group_chat_id=sent.chat_id,
-        group_message_id=sent.message_id,
-    )
-
-
-def _where(ticket: TicketRecord) -> dict:
-    if ticket.group_topic_id is not None:
-        return {"message_thread_id": ticket.group_topic_id}
-    if ticket.group_card_message_id is not None:
-        reply = ReplyParameters(ticket.group_card_message_id, allow_sending_without_reply=True)
-        return {"reply_parameters": reply}
-    return {}

@@ -51,6 +51,8 @@ STORED_PREFIX = "web:"  # files the web chat received are kept by the service, n
 
 # What the outbox carries for the group, by kind.
 TICKET, REFRESH, NOTE, RELAY, EDIT = "ticket", "refresh", "note", "relay", "edit"
+FILE = "file"  # a file moved to the ticket by a merge: {"number", "attachment": its id}
+ALERT = "alert"  # a message of the bot to the group about no ticket (the shop alert)
 CARD_COMMENT_CHARS = 300  # the card shows the comment's beginning; the topic has it whole
 
 
@@ -114,11 +116,13 @@ class GroupPoster:
         """Sends the item; a ticket whose topic or card is gone (deleted by an agent, or left
         in a group no longer linked) is posted again first, so nothing for it is lost. A note
         returns its (last) message id, for what follows it."""
+        if kind == ALERT:
+            return await self.alert(payload["text"])
         ticket = await self.tickets.get(payload["number"])
         if kind == TICKET:
             await self.post_ticket(ticket)
             return None
-        if kind not in (REFRESH, NOTE, RELAY, EDIT):
+        if kind not in (REFRESH, NOTE, RELAY, EDIT, FILE):
             log.error("Unknown outbox item %s for %s", kind, ticket.number)
             return None
         ticket = await self.recovery.into_active_group(ticket)
@@ -129,7 +133,7 @@ class GroupPoster:
                 raise
             log.info("The topic or card of %s was deleted; posting it again", ticket.number)
             ticket = await self.recovery.repost(ticket, keep_topic=not thread_gone(error))
-            if kind == REFRESH:  # the card just posted is the ticket as it is now
+            if kind in (REFRESH, FILE):  # the ticket just posted again shows them as they are
                 return None
             return await self._send_item(kind, payload, ticket)
 
@@ -142,6 +146,8 @@ class GroupPoster:
             return await self.note(ticket, payload["text"], payload.get("row"))
         elif kind == EDIT:
             await self.edit_relayed(ticket, payload["row"], payload["text"], payload["caption"])
+        elif kind == FILE:
+            return await self.moved_file(ticket, payload["attachment"])
         else:
             items = [(row, Pending.from_json(p)) for row, p in payload["items"]]
             await self.relay_from_buyer(ticket, items)
@@ -213,6 +219,30 @@ class GroupPoster:
             sent = await self.bot.send_message(ticket.group_chat_id, part, **where_in_group(ticket))
         if row is not None:
             await self.tickets.place_message(row, group=(sent.chat_id, sent.message_id))
+        return sent.message_id
+
+    async def alert(self, text: str) -> int | None:
+        """A message of the bot to the linked group, in its general thread."""
+        group = await self.groups.active()
+        if group is None:
+            log.warning("No group is linked; an alert for it was not posted")
+            return None
+        return (await self.bot.send_message(group.chat_id, text)).message_id
+
+    async def moved_file(self, ticket: TicketRecord, attachment: int) -> int | None:
+        """A file moved to the ticket by a merge, shown in its topic and mapped to it, so a
+        reply to it reaches the ticket's buyer (a file deleted since is not shown)."""
+        files = await self.tickets.list_attachments(ticket.number)
+        item = next((a for a in files if a.id == attachment), None)
+        if ticket.group_chat_id is None or item is None or not item.file_id:
+            return None
+        caption = escape(item.caption) if item.caption else None
+        sent = await send_file(self.bot, item.kind, ticket.group_chat_id, self.media(item.file_id),
+                               caption, **where_in_group(ticket))  # fmt: skip
+        await self.tickets.add_message(
+            ticket.number, author_kind=AuthorKind.SYSTEM, text=None,
+            group_chat_id=sent.chat_id, group_message_id=sent.message_id,
+        )  # fmt: skip
         return sent.message_id
 
     async def relay_from_buyer(

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime, timedelta
-
-from telegram import Message, Update
+from telegram import Update
 
 from bot.agents.access import ticket_of_message
 from bot.context import Context
@@ -14,26 +11,6 @@ from bot.handlers.agent_commands import apply_decision
 from bot.handlers.common import services
 from bot.texts import t
 from storage.models import AuthorKind
-
-# A prompt is recorded just after the outbox has recorded its send: an answer to a bot message
-# this fresh may have overtaken that record, so it is looked up again for a moment.
-FRESH = timedelta(seconds=10)
-LOOKS = (0.1, 0.2, 0.4, 0.8)
-
-
-async def _prompt_of(svc, chat_id: int, reply: Message):
-    prompt = await svc.prompts.find(chat_id, reply.message_id)
-    fresh = (
-        reply.from_user is not None
-        and reply.from_user.is_bot
-        and (reply.date is not None and datetime.now(UTC) - reply.date < FRESH)
-    )
-    for delay in LOOKS if fresh else ():
-        if prompt is not None:
-            break
-        await asyncio.sleep(delay)
-        prompt = await svc.prompts.find(chat_id, reply.message_id)
-    return prompt
 
 
 async def on_group_message(update: Update, context: Context) -> None:
@@ -45,7 +22,7 @@ async def on_group_message(update: Update, context: Context) -> None:
     language = svc.settings.agent_language
     reply = message.reply_to_message
     if reply is not None:
-        prompt = await _prompt_of(svc, group.chat_id, reply)
+        prompt = await svc.prompts.find(group.chat_id, reply.message_id)
         if prompt is not None:
             explanation = (message.text or message.caption or "").strip()
             if not explanation:

@@ -1,4 +1,10 @@
-"""/dossier in the buyer's chat and the card's dossier button: the PDF and the evidence ZIP."""
+"""/dossier in the buyer's chat and the card's dossier button: the PDF and the evidence ZIP.
+
+The buyer's copy goes through the outbox (its files kept on disk until sent), after the
+buyer's earlier replies and with the update's done stamp. The agents' copy answers an
+agent's press of the card's button at once, where it was pressed: queued behind the group's
+backlog (20 messages a minute) the agent would wait for it, and a failed one is pressed again.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from html import escape
 from telegram import Message, ReplyParameters, Update, User
 
 from bot.channels.telegram.buyer import send
+from bot.channels.telegram.outbox import text_item
 from bot.context import Context
 from bot.dossier.make import DossierFiles, make_files
 from bot.handlers.common import services
@@ -46,7 +53,7 @@ async def buyer_dossier(update: Update, context: Context) -> None:
         await answer(update, context, render_not_found(number, language))
         return
     files = await make_files(svc.dossiers, dossier, language, svc.settings.timezone)
-    await _send(context, update.effective_chat.id, files, language, {})
+    await _queue_for_buyer(context, update.effective_chat.id, files, language)
 
 
 async def send_agents_dossier(
@@ -67,7 +74,22 @@ async def send_agents_dossier(
     chat_id = ticket.group_chat_id if card is None else card.chat_id
     caption = t(language, "dossier.caption_agents", number=ticket.number,
                 agent=escape(agent.full_name))  # fmt: skip
-    await _send(context, chat_id, files, language, where, pdf_caption=caption)
+    await _post_for_agents(context, chat_id, files, language, where, caption)
+
+
+async def _queue_for_buyer(
+    context: Context, chat_id: int, files: DossierFiles, language: str
+) -> None:
+    """The PDF, then the ZIP(s) or a note that there are no files, queued as the last step."""
+    outbox = services(context).telegram_outbox
+    caption = t(language, "dossier.caption_pdf", number=files.number)
+    items = [await outbox.document_item(chat_id, files.pdf, files.pdf_name, caption)]
+    if not files.zips:
+        items.append(text_item(chat_id, Reply(t(language, "dossier.no_files"))))
+    for part, data in enumerate(files.zips, 1):
+        text = _zip_caption(files, part, language)
+        items.append(await outbox.document_item(chat_id, data, files.zip_name(part), text))
+    await outbox.queue(chat_id, items, finishes_update=True)
 
 
 def _choose(tickets: list[TicketRecord], language: str) -> Reply:
@@ -77,27 +99,23 @@ def _choose(tickets: list[TicketRecord], language: str) -> Reply:
     return Reply(t(language, "dossier.choose", number=tickets[0].number, items=items))
 
 
-async def _send(
-    context: Context,
-    chat_id: int,
-    files: DossierFiles,
-    language: str,
-    where: dict,
-    *,
-    pdf_caption: str | None = None,
+async def _post_for_agents(
+    context: Context, chat_id: int, files: DossierFiles, language: str, where: dict, caption: str
 ) -> None:
-    caption = pdf_caption or t(language, "dossier.caption_pdf", number=files.number)
     await context.bot.send_document(
         chat_id, files.pdf, filename=files.pdf_name, caption=caption, **where
     )
     if not files.zips:
         await context.bot.send_message(chat_id, t(language, "dossier.no_files"), **where)
     for part, data in enumerate(files.zips, 1):
-        if len(files.zips) == 1:
-            text = t(language, "dossier.caption_zip", number=files.number)
-        else:
-            text = t(language, "dossier.caption_zip_part", number=files.number, part=part,
-                     parts=len(files.zips))  # fmt: skip
+        text = _zip_caption(files, part, language)
         await context.bot.send_document(
             chat_id, data, filename=files.zip_name(part), caption=text, **where
         )
+
+
+def _zip_caption(files: DossierFiles, part: int, language: str) -> str:
+    if len(files.zips) == 1:
+        return t(language, "dossier.caption_zip", number=files.number)
+    return t(language, "dossier.caption_zip_part", number=files.number, part=part,
+             parts=len(files.zips))  # fmt: skip

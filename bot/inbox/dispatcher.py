@@ -90,32 +90,40 @@ class InboxDispatcher:
     async def _handle_all(self, chat: int) -> None:
         stored = await self._store.take(chat)
         while stored is not None:
-            await self._handle_one(stored)
-            stored = await self._finish(stored.update_id, None if self._closed else chat)
+            done = await self._handle_one(stored)
+            if done and not stored.more:
+                return  # stamped done with its replies, and the last one: nothing to commit
+            stored = await self._finish(stored.update_id, None if self._closed else chat,
+                                        stamp=not done)  # fmt: skip
 
-    async def _handle_one(self, stored: StoredUpdate) -> None:
+    async def _handle_one(self, stored: StoredUpdate) -> bool:
+        """Hands the update over; True when its handlers stamped it done themselves."""
         update = Update.de_json(stored.payload, self._application.bot)
         if stored.interrupted:  # had effects before a crash: not applied twice
-            with handling(stored.update_id):  # what it queues is stamped done with it
+            with handling(stored.update_id) as state:  # what it queues is stamped done with it
                 await self._resume_interrupted(update)
-            return
-        with handling(stored.update_id, partial(self._store.had_effects, stored.update_id)):
+            return state.done
+        effects = partial(self._store.had_effects, stored.update_id)
+        with handling(stored.update_id, effects) as state:
             try:
                 await self._handle(update)
             except Exception:  # handlers' errors reach the error handler; this is a last guard
                 log.exception("Update %s failed outside the handlers", stored.update_id)
+        return state.done
 
-    async def _finish(self, update_id: int, chat: int | None) -> StoredUpdate | None:
+    async def _finish(
+        self, update_id: int, chat: int | None, *, stamp: bool = True
+    ) -> StoredUpdate | None:
         """Stamps done_at (and takes the chat's next update), waiting out a database that is
         busy for a moment: an update left without it would look interrupted to the next start."""
         for delay in (0.2, 0.5, 1, 2, 5, 10):
             try:
-                return await self._store.finish(update_id, then_take=chat)
+                return await self._store.finish(update_id, then_take=chat, stamp=stamp)
             except SQLAlchemyError as error:
                 log.warning("Could not mark update %s done (%s); again in %s s",
                             update_id, type(error).__name__, delay)  # fmt: skip
                 await asyncio.sleep(delay)
-        return await self._store.finish(update_id, then_take=chat)
+        return await self._store.finish(update_id, then_take=chat, stamp=stamp)
 
     async def _resume_interrupted(self, update: Update) -> None:
         log.warning("Update %s was applied before a crash; showing where things stand",

@@ -11,10 +11,20 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+from functools import partial
 
-from bot.outbox.store import OutboxStore
-from bot.outbox.worker import IDLE_POLL, SHARED_POLL, STOP_GRACE, ItemSender, seconds_until
+from bot.outbox.store import OutboxItem, OutboxStore
+from bot.outbox.worker import (
+    IDLE_POLL,
+    LOOK,
+    SHARED_POLL,
+    STOP_GRACE,
+    ItemSender,
+    Look,
+    seconds_until,
+)
 from bot.services.clock import Clock, utc_now
+from storage.db import when_committed
 from storage.locks import Locks, job_lock
 
 log = logging.getLogger(__name__)
@@ -51,8 +61,9 @@ class LaneWorkers:
             self._sweeper = _detached(self._sweep(), f"outbox {self._prefix}*")
 
     def wake(self, lane: str) -> None:
-        """Something was queued in `lane`: send it now unless it is being sent."""
-        if self._stopping:
+        """Something was queued in `lane`: send it now unless it is being sent (once it is
+        committed, when it was queued as part of another transaction)."""
+        if self._stopping or when_committed(partial(self.wake, lane)):
             return
         if lane in self._draining:
             self._again.add(lane)
@@ -114,15 +125,18 @@ class LaneWorkers:
             self._draining.pop(lane, None)
 
     async def _send_all(self, lane: str) -> None:
+        item: OutboxItem | None | Look = LOOK
         while not self._stopping:
-            item = await self._store.head(lane)
+            if item is LOOK:
+                item = await self._store.head(lane)
             if item is None:
                 return
             wait = seconds_until(item, self._clock)
             if wait > 0:
                 await self._pause(wait)
+                item = LOOK
                 continue
-            await self._sender.send(item)
+            item = await self._sender.send(item, lane)  # its record tells what follows
 
     async def _pause(self, seconds: float) -> None:
         try:

@@ -8,9 +8,11 @@ so the order never changes; an item Telegram refuses for good is logged and pass
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,6 +20,7 @@ from telegram.error import NetworkError, RetryAfter, TelegramError
 
 from bot.outbox.store import GROUP, OutboxItem, OutboxStore
 from bot.services.clock import Clock, utc_now
+from storage.db import when_committed
 from storage.locks import Locks, job_lock
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,13 @@ RECORD_DELAYS = (0.2, 0.5, 1, 2, 5, 10)
 STOP_GRACE = 3.0  # seconds an item being sent may take to finish when the bot stops
 
 
+class Look(enum.Enum):
+    LOOK = "look at the lane again"
+
+
+LOOK = Look.LOOK
+
+
 class ItemSender:
     """Sends one item and records how it went: sent, to be tried again later, or refused."""
 
@@ -55,56 +65,53 @@ class ItemSender:
         self._on_sent, self._on_refused = on_sent, on_refused
         self._budget = budget  # waits for a place under the limit all processes share
 
-    async def send(self, item: OutboxItem) -> None:
+    async def send(self, item: OutboxItem, lane: str | None = None) -> OutboxItem | None | Look:
+        """Sends `item` of `lane`; returns the lane's next item (None: the lane is empty), or
+        LOOK when the lane must be looked at again (the item is to be tried again later)."""
         if self._budget is not None:
             await self._budget()
         try:
             message_id = await self._deliver(item.kind, item.payload)
         except RetryAfter as error:
-            await self._later(item, _seconds(error.retry_after), error, count=False)
+            return await self._later(item, lane, _seconds(error.retry_after), error, count=False)
         except NetworkError as error:  # includes TimedOut; BadRequest is not a NetworkError
-            await self._later(item, min(2**item.attempts, 60), error)
+            return await self._later(item, lane, min(2**item.attempts, 60), error)
         except TelegramError as error:
             log.warning("Telegram refused outbox item %s (%s): %s", item.id, item.kind, error)
-            await self._record(item, error=f"refused: {error}")
-            await self._follow(self._on_refused, item, error)
+            return await self._record(
+                item, lane, self._on_refused, error, error=f"refused: {error}"
+            )
         except Exception as error:
             log.exception("Outbox item %s (%s) failed", item.id, item.kind)
-            await self._later(item, min(2**item.attempts, 60), error)
-        else:
-            await self._record(item, message_id=message_id)
-            await self._follow(self._on_sent, item, message_id)
+            return await self._later(item, lane, min(2**item.attempts, 60), error)
+        return await self._record(item, lane, self._on_sent, message_id, message_id=message_id)
 
-    async def _record(self, item: OutboxItem, **outcome) -> None:
-        """Marks the item done once Telegram has answered, waiting out a database that is
-        busy for a moment (a lock held by another connection)."""
+    async def _record(self, item: OutboxItem, lane, follow, value, **outcome) -> OutboxItem | None:
+        """Marks the item done once Telegram has answered, with what follows it in the same
+        transaction (a quick answer to the message finds what it was for; a crash between
+        the two cannot keep one without the other), waiting out a database that is busy for
+        a moment (a lock held by another connection)."""
+        then = None if follow is None else partial(follow, item, value)
         for delay in RECORD_DELAYS:
             try:
-                return await self._store.sent(item.id, **outcome)
+                return await self._store.sent(item.id, lane=lane, then=then, **outcome)
             except SQLAlchemyError as error:
                 log.warning("Could not record outbox item %s as sent (%s); again in %s s",
                             item.id, type(error).__name__, delay)  # fmt: skip
                 await asyncio.sleep(delay)
-        await self._store.sent(item.id, **outcome)
+        return await self._store.sent(item.id, lane=lane, then=then, **outcome)
 
-    async def _follow(self, follow, item: OutboxItem, value) -> None:
-        """What the item's sender asked for after it; a failure here never resends it."""
-        if follow is None:
-            return
-        try:
-            await follow(item, value)
-        except Exception:
-            log.exception("What follows outbox item %s (%s) failed", item.id, item.kind)
-
-    async def _later(self, item: OutboxItem, seconds: float, error: Exception, *, count=True):
+    async def _later(
+        self, item: OutboxItem, lane, seconds: float, error: Exception, *, count=True
+    ) -> OutboxItem | None | Look:
         if count and item.attempts + 1 >= MAX_ATTEMPTS:
             log.error("Outbox item %s (%s) given up after %s tries: %s",
                       item.id, item.kind, MAX_ATTEMPTS, error)  # fmt: skip
-            await self._store.sent(item.id, error=f"gave up: {error}")
-            await self._follow(self._on_refused, item, error)
-            return
+            return await self._record(item, lane, self._on_refused, error,
+                                      error=f"gave up: {error}")  # fmt: skip
         when = self._clock() + timedelta(seconds=seconds)
         await self._store.retry_at(item.id, when, f"{type(error).__name__}: {error}")
+        return LOOK
 
 
 class OutboxWorker:
@@ -135,6 +142,10 @@ class OutboxWorker:
             self._task = asyncio.create_task(self._run(), name=f"outbox {self._lane}")
 
     def wake(self) -> None:
+        """Something was queued (once it is committed, when that is part of another
+        transaction)."""
+        if when_committed(self.wake):
+            return
         self._idle.clear()
         self._wakeup.set()
 
@@ -169,20 +180,25 @@ class OutboxWorker:
                 await asyncio.sleep(poll)
 
     async def _send_while_held(self, poll: float) -> None:
+        item: OutboxItem | None | Look = LOOK
         while not self._stopping:
-            self._wakeup.clear()
-            item = await self._store.head(self._lane)
+            if item is LOOK:
+                self._wakeup.clear()  # before the look: what is queued after it wakes
+                item = await self._store.head(self._lane)
             if item is None:
                 self._idle.set()
                 await self._sleep(poll)
+                item = LOOK
                 continue
             wait = seconds_until(item, self._clock)
             if self._stopping:
                 return
             if wait > 0:
                 await self._sleep(wait)
+                item = LOOK
                 continue
-            await self._sender.send(item)
+            self._wakeup.clear()  # the record looks at what follows
+            item = await self._sender.send(item, self._lane)
 
     async def _sleep(self, seconds: float) -> None:
         try:

@@ -107,6 +107,39 @@ async def test_the_explain_prompt_is_posted_by_the_outbox_and_its_answer_recogni
     assert (await desk.ticket()).status is TicketStatus.RESOLVED
 
 
+async def test_an_answer_the_instant_the_prompt_is_recorded_is_the_explanation(
+    desk: Desk, monkeypatch
+) -> None:
+    """The agent answers the explain prompt the moment the bot has recorded it as sent: it
+    must be known for what it is then (recorded in the same transaction), not a moment later
+    (the answer would be relayed to the buyer as a plain reply)."""
+    await desk.press("✅ 受理")
+    await desk.press("🔍 开始调查")
+    store = desk.world.services.agents.outbox
+    recording = store.sent
+    answered: list[int] = []
+
+    async def sent_then_answer(*args, **kwargs):
+        result = await recording(*args, **kwargs)
+        message_id = kwargs.get("message_id")
+        if message_id is not None and not answered:
+            posted = desk.fake.message(desk.group, message_id)
+            if "回复这条消息" in (posted.content or ""):
+                answered.append(message_id)
+                update = desk.fake.send_text(desk.agent, "商家同意全额退款。", chat=desk.group,
+                                             reply_to=message_id)  # fmt: skip
+                await desk.fake.wait_for(
+                    lambda: update["update_id"] in desk.world.processed or None,
+                    timeout=10, what="the answer handled",
+                )  # fmt: skip
+        return result
+
+    monkeypatch.setattr(store, "sent", sent_then_answer)
+    await desk.press("✔️ 处理完毕")
+    assert answered, "no explain prompt was posted"
+    assert (await desk.ticket()).status is TicketStatus.RESOLVED
+
+
 async def test_supervisors_are_told_through_the_outbox(desk: Desk) -> None:
     ticket = await desk.ticket()
     await desk.world.services.agents.notify_supervisors(ticket, "升级处理")
@@ -152,3 +185,54 @@ async def test_a_sent_message_is_recorded_once_the_busy_database_is_free(
             select(OutboxMessage).where(OutboxMessage.lane == lane)
         )).all()  # fmt: skip
     assert item.message_id == 4242 and item.last_error is None
+
+
+async def test_one_process_follows_its_lanes_in_memory_and_the_table_still_wins(
+    sessions,
+) -> None:
+    """With one process the worker is handed what was queued without reading it back; an item
+    written to the table by anything else is found again by the sweep's look."""
+    store = OutboxStore(sessions, exclusive=True)
+    lane = buyer_lane(79)
+    assert await store.head(lane) is None  # read once: empty, known from now on
+    await store.enqueue_all(lane, [("text", {"text": "a"}), ("text", {"text": "b"})])
+    first = await store.head(lane)
+    assert first is not None and first.payload == {"text": "a"}
+    second = await store.sent(first.id, message_id=1, lane=lane)
+    assert second is not None and second.payload == {"text": "b"}
+    assert await store.sent(second.id, message_id=2, lane=lane) is None
+    async with transaction(sessions) as session:  # not through the store
+        session.add(OutboxMessage(lane=lane, kind="text", payload={"text": "c"},
+                                  created_at=datetime.now(UTC), attempts=0))  # fmt: skip
+    assert await store.head(lane) is None  # memory does not know it yet
+    assert lane in await store.pending_lanes("buyer:")
+    third = await store.head(lane)
+    assert third is not None and third.payload == {"text": "c"}
+
+
+async def test_what_follows_a_sent_item_is_committed_with_its_record_or_left_out_alone(
+    sessions,
+) -> None:
+    store = OutboxStore(sessions)
+    lane = buyer_lane(80)
+    await store.enqueue_all(lane, [("text", {"text": "a"}), ("text", {"text": "b"})])
+
+    async def follow() -> None:  # its writes join the record's transaction
+        await store.enqueue_all(lane, [("text", {"text": "after a"})])
+
+    async def fail() -> None:
+        await store.enqueue_all(lane, [("text", {"text": "never"})])
+        raise RuntimeError("the follow-up broke")
+
+    first = await store.head(lane)
+    second = await store.sent(first.id, message_id=1, lane=lane, then=follow)
+    third = await store.sent(second.id, message_id=2, lane=lane, then=fail)
+    assert third is not None and third.payload == {"text": "after a"}
+    assert await store.sent(third.id, message_id=3, lane=lane) is None
+    async with transaction(sessions, read_only=True) as session:
+        rows = (await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.lane == lane).order_by(OutboxMessage.id)
+        )).all()  # fmt: skip
+    assert [(r.payload["text"], r.message_id) for r in rows] == [
+        ("a", 1), ("b", 2), ("after a", 3)
+    ]  # fmt: skip

@@ -27,6 +27,16 @@ async def test_pragmas_are_set_on_every_connection(tmp_path: Path) -> None:
     assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 30_000}
 
 
+async def test_synchronous_is_full_unless_normal_is_asked_for(tmp_path: Path) -> None:
+    values = []
+    for asked in ({}, {"sqlite_synchronous": "NORMAL"}):
+        engine = create_engine(sqlite_url(tmp_path / "db.sqlite3"), **asked)
+        async with engine.connect() as connection:
+            values.append((await connection.exec_driver_sql("PRAGMA synchronous")).scalar())
+        await engine.dispose()
+    assert values == [2, 1]  # FULL, NORMAL
+
+
 async def test_missing_folder_is_created(tmp_path: Path) -> None:
     engine = create_engine(sqlite_url(tmp_path / "data" / "nested" / "db.sqlite3"))
     async with engine.connect() as connection:

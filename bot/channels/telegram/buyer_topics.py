@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from telegram import Bot
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 
 from bot.services.people import PeopleService
 from bot.services.records import TicketRecord
@@ -59,23 +59,14 @@ class BuyerTopics:
             return ticket.buyer_topic_id
         return await self._create(ticket)
 
-    async def opened(self, ticket: TicketRecord) -> None:
-        """A filed ticket's topic, with a first message saying what it is for; a failure
-        here never stops the filing (the next message for the ticket tries again)."""
+    async def intro(self, ticket: TicketRecord) -> str | None:
+        """The first message of a filed ticket's topic, saying what it is for; None without
+        threaded mode (the topic itself is made when the message is sent)."""
+        if not await self.available():
+            return None
         language = await self._language(ticket)
-        intro = t(language, "topics.buyer_topic_intro", number=ticket.number,
-                  category=t(language, f"category.{ticket.category}"))  # fmt: skip
-        try:
-            if await self.thread_of(ticket.number) is None:
-                return  # no threaded mode, or Telegram made no topic: nothing to introduce
-            await self.in_topic(
-                ticket.number,
-                lambda thread: self.bot.send_message(
-                    ticket.owner_id, intro, message_thread_id=thread
-                ),
-            )
-        except TelegramError as error:
-            log.warning("No topic for %s in the buyer's chat yet: %s", ticket.number, error)
+        return t(language, "topics.buyer_topic_intro", number=ticket.number,
+                 category=t(language, f"category.{ticket.category}"))  # fmt: skip
 
     async def in_topic(self, number: str, send: Callable[[int | None], Awaitable[T]]) -> T:
         """Runs `send` with the ticket's topic; a topic the buyer deleted is made again once."""

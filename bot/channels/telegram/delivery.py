@@ -39,9 +39,13 @@ class TelegramBuyers:
         )  # fmt: skip
 
     async def ticket_filed(self, ticket: TicketRecord) -> None:
-        """Opens the ticket's topic in the buyer's chat (where the bot has topics)."""
-        if self.topics is not None:
-            await self.topics.opened(ticket)
+        """Queues the opening of the ticket's topic in the buyer's chat (where the bot has
+        topics), before the replies that follow the filing."""
+        if self.topics is None:
+            return
+        intro = await self.topics.intro(ticket)
+        if intro is not None:
+            await self.outbox.introduce_topic(ticket.owner_id, ticket.number, intro)
 
     async def edit(self, person_id: int, message_id: int, reply: Reply, *, caption: bool) -> None:
         bot = self.outbox.bot

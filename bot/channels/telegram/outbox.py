@@ -6,24 +6,34 @@ A payload holds what `sendMessage` / `copyMessage` need, and `options` for any o
 parameter of the method (message_thread_id, a reply, ...), so a feature can add its own.
 A message about a ticket holds its number (`ticket`): it is sent in the ticket's topic in the
 buyer's chat, found (or made again, when the buyer deleted it) at the moment it is sent.
+
+Kinds: `text` (sendMessage), `copy` (copyMessage), `document` (sendDocument of a file made
+for the message, kept in QueuedFiles until it is sent), `intro` (the first message of a
+ticket's topic in the buyer's chat: made and introduced when sent, nothing without topics).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from telegram import Bot, Message
+from telegram import Bot, InputFile, Message
 
 from bot.channels.telegram.markup import inline_markup
 from bot.outbox.followups import Followup, Followups
 from bot.outbox.store import OutboxItem, OutboxStore, buyer_lane
 from bot.views.reply import Button, Keyboard, Reply
+from storage.db import when_committed
 
 if TYPE_CHECKING:
     from bot.channels.telegram.buyer_topics import BuyerTopics
+    from bot.channels.telegram.queued_files import QueuedFiles
 
-TEXT, COPY = "text", "copy"
+log = logging.getLogger(__name__)
+
+TEXT, COPY, DOCUMENT, INTRO = "text", "copy", "document", "intro"
 
 
 def keyboard_json(keyboard: Keyboard | None) -> list | None:
@@ -56,8 +66,10 @@ class TelegramOutbox:
         store: OutboxStore,
         followups: Followups,
         topics: BuyerTopics | None = None,
+        files: QueuedFiles | None = None,
     ) -> None:
         self.bot, self.store, self.followups, self.topics = bot, store, followups, topics
+        self.files = files
         self.wake: Callable[[str], None] = lambda _lane: None
 
     async def send(
@@ -100,6 +112,22 @@ class TelegramOutbox:
         await self.queue(chat_id, [(COPY, payload)], after=after,
                          if_undelivered=if_undelivered, dedupe=dedupe)  # fmt: skip
 
+    async def document_item(
+        self, chat_id: int, content: bytes, filename: str, caption: str | None, **options: Any
+    ) -> tuple[str, dict[str, Any]]:
+        """An item sending `content` as a file: kept on disk now, read when it is sent."""
+        assert self.files is not None, "documents need QueuedFiles"
+        payload: dict[str, Any] = {"chat": chat_id, "file": await self.files.put(content),
+                                   "filename": filename, "caption": caption}  # fmt: skip
+        if options:
+            payload["options"] = options
+        return DOCUMENT, payload
+
+    async def introduce_topic(self, chat_id: int, number: str, text: str) -> None:
+        """Queues the first message of ticket `number`'s topic in the buyer's chat; the topic
+        is made when it is sent (where the bot has topics in private chats)."""
+        await self.queue(chat_id, [(INTRO, {"chat": chat_id, "text": text, "ticket": number})])
+
     async def queue(
         self,
         chat_id: int,
@@ -123,7 +151,7 @@ class TelegramOutbox:
         if items and queued:
             self.wake(lane)
 
-    async def deliver(self, kind: str, payload: dict[str, Any]) -> int:
+    async def deliver(self, kind: str, payload: dict[str, Any]) -> int | None:
         """Sends one queued message (in its ticket's topic); Telegram's errors go to the
         worker."""
 
@@ -136,18 +164,43 @@ class TelegramOutbox:
                     payload["chat"], payload["from_chat"], payload["message_id"],
                     caption=payload.get("caption"), **options,
                 )  # fmt: skip
+            if kind == DOCUMENT:
+                document = InputFile(content, filename=payload["filename"])
+                return await self.bot.send_document(
+                    payload["chat"], document, caption=payload.get("caption"), **options
+                )
             markup = inline_markup(keyboard_of(payload.get("buttons")))
             return await self.bot.send_message(
                 payload["chat"], payload["text"], reply_markup=markup, **options
             )
 
+        content = None
+        if kind == DOCUMENT:
+            try:
+                content = await self.files.read(payload["file"])
+            except FileNotFoundError:  # DATA_DIR cleared, or not shared with the queueing process
+                log.error("The file of a message to chat %s is gone; not sent", payload["chat"])
+                return None
         ticket = payload.get("ticket")
+        if kind == INTRO:
+            if self.topics is None or await self.topics.thread_of(ticket) is None:
+                return None  # no topic (no threaded mode, or refused): nothing to introduce
         if ticket is None or self.topics is None:
             return (await post(None)).message_id
         return (await self.topics.in_topic(ticket, post)).message_id
 
     async def delivered(self, item: OutboxItem, message_id: int | None) -> None:
+        self._forget_file(item)
         await self.followups.run(item.payload.get("after"), message_id)
 
     async def undelivered(self, item: OutboxItem, error: Exception) -> None:
+        self._forget_file(item)
         await self.followups.run(item.payload.get("if_undelivered"), error)
+
+    def _forget_file(self, item: OutboxItem) -> None:
+        """A file made for one message is deleted once that message is done with (once the
+        record of it is committed: the worker runs this inside that transaction)."""
+        if item.kind == DOCUMENT and self.files is not None:
+            forget = partial(self.files.delete, item.payload["file"])
+            if not when_committed(forget):
+                forget()
