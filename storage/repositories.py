@@ -10,7 +10,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.lifecycle import OPEN
-from storage.models import AuditEntry, AuthorKind, Ticket, TicketMessage
+from storage.models import AuditEntry, AuthorKind, InboxUpdate, Ticket, TicketMessage
 
 
 async def ticket_by_number(
@@ -48,6 +48,35 @@ async def ticket_by_intake_token(session: AsyncSession, owner_id: int, token: st
     """The ticket a given intake filed."""
     query = select(Ticket).where(Ticket.owner_id == owner_id, Ticket.intake_token == token)
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def status_changes_during(
+    session: AsyncSession, update_id: int, actor_id: int
+) -> Sequence[AuditEntry]:
+    """The status changes `actor_id` made since the update `update_id` arrived, oldest first."""
+    arrived = select(InboxUpdate.received_at).where(InboxUpdate.update_id == update_id)
+    query = (
+        select(AuditEntry)
+        .where(AuditEntry.action == "status", AuditEntry.actor_id == actor_id,
+               AuditEntry.created_at >= arrived.scalar_subquery())
+        .order_by(AuditEntry.id)
+    )  # fmt: skip
+    return (await session.scalars(query)).all()
+
+
+SUBMITTED_AGAIN = "submitted_again"  # an intake's Submit answered with an open ticket
+
+
+async def ticket_submitted_again(session: AsyncSession, owner_id: int, token: str) -> Ticket | None:
+    """The open ticket a given intake's Submit was answered with (the same complaint)."""
+    query = (
+        select(Ticket)
+        .join(AuditEntry, AuditEntry.ticket_id == Ticket.id)
+        .where(AuditEntry.action == SUBMITTED_AGAIN, AuditEntry.person_id == owner_id,
+               AuditEntry.note == token)
+        .limit(1)
+    )  # fmt: skip
+    return (await session.execute(query)).scalars().first()
 
 
 async def open_duplicate(

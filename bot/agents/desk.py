@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from datetime import UTC
 from functools import partial
 from html import escape
 from typing import TYPE_CHECKING
@@ -107,11 +108,11 @@ class AgentDesk:
             await self.outbox.enqueue(TICKET, {"number": ticket.number}, dedupe=key)
         self._wake()
 
-    async def refresh_card(self, ticket: TicketRecord) -> None:
+    async def refresh_card(self, ticket: TicketRecord, *, dedupe: str | None = None) -> None:
         """Queues a rewrite of the card with the ticket as it is when the rewrite is sent."""
         if ticket.group_chat_id is None and await self.groups.active() is None:
             return
-        await self._queue(REFRESH, {"number": ticket.number})
+        await self._queue(REFRESH, {"number": ticket.number}, dedupe=dedupe)
 
     async def card_of(self, ticket: TicketRecord) -> str:
         return await self.cards.text(ticket)
@@ -121,12 +122,14 @@ class AgentDesk:
 
     # ------------------------------------------------------------------ the conversation
 
-    async def post_in_ticket(self, ticket: TicketRecord, text: str, *, row: int | None = None):
+    async def post_in_ticket(
+        self, ticket: TicketRecord, text: str, *, row: int | None = None, dedupe: str | None = None
+    ):
         """Queues a note of the bot in the ticket's topic (or under its card); `row`, a
         conversation message, learns where the note was posted."""
         if ticket.group_chat_id is None and await self.groups.active() is None:
             return
-        await self._queue(NOTE, {"number": ticket.number, "text": text, "row": row})
+        await self._queue(NOTE, {"number": ticket.number, "text": text, "row": row}, dedupe=dedupe)
 
     async def post_file_in_ticket(self, ticket: TicketRecord, attachment: int) -> None:
         """Queues one of the ticket's files (moved to it by a merge) for its topic."""
@@ -198,17 +201,22 @@ class AgentDesk:
 
     async def relay_to_buyer(self, ticket: TicketRecord, message: Message, agent_id: int) -> bool:
         """Sends an agent's message (text or file) to the buyer as the support team's answer."""
-        language = await self._buyer_language(ticket)
-        text = message.text or message.caption
         row = await self.tickets.add_message(
             ticket.number,
             author_kind=AuthorKind.AGENT,
             author_id=agent_id,
-            text=text,
+            text=message.text or message.caption,
             group_chat_id=message.chat_id,
             group_message_id=message.message_id,
         )
-        follow = self._followups(ticket, row.id, agents=message)
+        return await self.deliver_answer(ticket, message, row.id)
+
+    async def deliver_answer(self, ticket: TicketRecord, message: Message, row: int) -> bool:
+        """Queues the agent's answer stored as conversation message `row` for the buyer: once,
+        however often it is asked (again after a crash: bot/handlers/recovery.py)."""
+        language = await self._buyer_language(ticket)
+        text = message.text or message.caption
+        follow = {**self._followups(ticket, row, agents=message), "dedupe": f"answer:{row}"}
         try:
             head = t(language, "notify.agent_reply_file", number=ticket.number)
             if message.text:
@@ -241,7 +249,9 @@ class AgentDesk:
     ) -> None:
         """As `_send_headed`, on the buyer's own channel."""
         if shown_length(body) > MessageLimit.MAX_TEXT_LENGTH:
-            await self.buyers.send(ticket.owner_id, Reply(head, ticket=ticket.number))
+            await self.buyers.send(
+                ticket.owner_id, Reply(head, ticket=ticket.number), dedupe=_head(follow)
+            )
             body = rest
         await self.buyers.send(ticket.owner_id, Reply(body, ticket=ticket.number), **follow)
 
@@ -252,7 +262,9 @@ class AgentDesk:
         caption = message.caption
         full: str | None = head + (f"\n{escape(caption)}" if caption else "")
         if not takes_caption(message) or shown_length(full) > MessageLimit.CAPTION_LENGTH:
-            await self.buyers.send(ticket.owner_id, Reply(head, ticket=ticket.number))
+            await self.buyers.send(
+                ticket.owner_id, Reply(head, ticket=ticket.number), dedupe=_head(follow)
+            )
             full = None  # without a new caption, the file keeps its own
         await self.buyers.send_from_group(
             ticket.owner_id, message, full, ticket=ticket.number, **follow
@@ -283,25 +295,37 @@ class AgentDesk:
         return True
 
     async def tell_buyer(
-        self, ticket: TicketRecord, text: str, *, then: str | None = None, buttons=None
+        self,
+        ticket: TicketRecord,
+        text: str,
+        *,
+        then: str | None = None,
+        buttons=None,
+        dedupe: str | None = None,
     ) -> bool:
         """A message of the service to the buyer, recorded (as the plain text the buyer reads,
-        so that it is escaped once when shown again) as the ticket's latest news.
+        so that it is escaped once when shown again) as the ticket's latest news; with
+        `dedupe`, once under that key (a notice told again after a crash).
 
         `then` (with the `buttons`) follows in the same message when it fits,
         otherwise in a message of its own: nothing is cut, and the buttons come last.
         """
+        if dedupe is not None and await self.outbox.queued([dedupe]):
+            return True  # told before the crash
         await self.tickets.add_message(
             ticket.number, author_kind=AuthorKind.SYSTEM, text=plain_text(text)
         )
         parts = [text] if then is None else [f"{text}\n\n{then}"]
         if then is not None and shown_length(parts[0]) > MessageLimit.MAX_TEXT_LENGTH:
             parts = [*chunks(text), then]
+        keys = [None if dedupe is None else f"{dedupe}:{i}" for i in range(len(parts) - 1)]
         try:
-            for part in parts[:-1]:
-                await self.buyers.send(ticket.owner_id, Reply(part, ticket=ticket.number))
+            for part, key in zip(parts[:-1], keys, strict=True):
+                await self.buyers.send(
+                    ticket.owner_id, Reply(part, ticket=ticket.number), dedupe=key
+                )
             last = Reply(parts[-1], buttons, ticket.number)
-            await self.buyers.send(ticket.owner_id, last, **self._followups(ticket))
+            await self.buyers.send(ticket.owner_id, last, **self._followups(ticket), dedupe=dedupe)
         except (TelegramError, ChannelUnavailable) as error:
             await self.report_undelivered(ticket, error)
             return False
@@ -341,8 +365,10 @@ class AgentDesk:
         notify_buyer: bool = True,
     ) -> None:
         """Updates the card, notes the change in the topic and tells the buyer what is next;
-        with a decision the buyer gets its reasons and the rating buttons."""
-        await self.refresh_card(ticket)
+        with a decision the buyer gets its reasons and the rating buttons. Each once per
+        change, however often it is asked (again after a crash: bot/handlers/recovery.py)."""
+        change = status_change_key(ticket, old)
+        await self.refresh_card(ticket, dedupe=f"{change}:card")
         note = t(
             self.language,
             "agent.status_changed",
@@ -350,7 +376,7 @@ class AgentDesk:
             new=t(self.language, f"status.{ticket.status.value}"),
             agent=escape(agent_name),
         )
-        await self.post_in_ticket(ticket, note)
+        await self.post_in_ticket(ticket, note, dedupe=f"{change}:note")
         if not notify_buyer:
             return
         language = await self._buyer_language(ticket)
@@ -371,7 +397,7 @@ class AgentDesk:
                 status=escape(t(language, f"status.{ticket.status.value}")),
                 next_step=next_step(ticket, language, self.cards.timezone),
             )
-        await self.tell_buyer(ticket, text, **markup)
+        await self.tell_buyer(ticket, text, **markup, dedupe=f"{change}:buyer")
 
     async def notify_supervisors(self, ticket: TicketRecord, text: str | None = None) -> None:
         """Tells each supervisor (ADMIN_IDS) privately, with the card; notes it in the topic."""
@@ -391,13 +417,26 @@ class AgentDesk:
     async def group(self) -> GroupRecord | None:
         return await self.groups.active()
 
-    async def _queue(self, kind: str, payload: dict) -> None:
-        await self.outbox.enqueue(kind, payload)
+    async def _queue(self, kind: str, payload: dict, *, dedupe: str | None = None) -> None:
+        await self.outbox.enqueue(kind, payload, dedupe=dedupe)
         self._wake()
 
     async def _buyer_language(self, ticket: TicketRecord) -> str:
         person = await self.people.get_or_create(ticket.owner_id)
         return person.language or "zh"
+
+
+def status_change_key(ticket: TicketRecord, old: TicketStatus) -> str:
+    """One status change of a ticket: the change stamps the ticket's `updated_at` and its
+    audit entry with the same time (bot/services/tickets.py change_status)."""
+    moved = f"{old.value}>{ticket.status.value}"
+    return f"status:{ticket.id}:{moved}:{ticket.updated_at.astimezone(UTC).isoformat()}"
+
+
+def _head(follow: dict) -> str | None:
+    """The dedupe key of the heading sent before a message that has `follow`."""
+    key = follow.get("dedupe")
+    return None if key is None else f"{key}:head"
 
 
 def _is_stored(file_id: str | None) -> bool:

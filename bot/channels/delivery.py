@@ -79,11 +79,15 @@ class BuyerDelivery:
         *,
         after: Followup | None = None,
         if_undelivered: Followup | None = None,
+        dedupe: str | None = None,
     ) -> int | None:
-        """Sends (or queues) the message; the message id when the channel knows it now."""
+        """Sends (or queues) the message; the message id when the channel knows it now.
+        A queued channel queues it once per `dedupe` key (a resend after a crash)."""
         channel = await self._channel(person_id)
         if getattr(channel, "queued", False):
-            await channel.send(person_id, reply, after=after, if_undelivered=if_undelivered)
+            await channel.send(
+                person_id, reply, after=after, if_undelivered=if_undelivered, dedupe=dedupe
+            )
             return None
         return await self._now(channel.send(person_id, reply), after, if_undelivered)
 
@@ -114,12 +118,13 @@ class BuyerDelivery:
         ticket: str | None = None,
         after: Followup | None = None,
         if_undelivered: Followup | None = None,
+        dedupe: str | None = None,
     ) -> int | None:
         channel = await self._channel(person_id)
         if getattr(channel, "queued", False):
             await channel.send_from_group(
                 person_id, message, caption, ticket=ticket,
-                after=after, if_undelivered=if_undelivered,
+                after=after, if_undelivered=if_undelivered, dedupe=dedupe,
             )  # fmt: skip
             return None
         sent = channel.send_from_group(person_id, message, caption, ticket=ticket)

@@ -12,7 +12,7 @@ from bot.conversation.events import Outcome
 from bot.conversation.relay import deliver_followup
 from bot.conversation.turn import Turn
 from bot.faq import faq_answer
-from bot.services.followups import NotHeld
+from bot.services.followups import AddedToTicket, NotHeld
 from bot.services.intake import Prompt, StaleButton
 from bot.services.intake_draft import Step
 from bot.texts import LANGUAGES, t
@@ -56,8 +56,7 @@ async def dispatch(turn: Turn, data: ButtonData) -> list[Reply]:
     if action == "show":
         return [await status_reply(turn, value)]
     if action == "place":
-        placed = await svc.followups.place(user_id, token, value)
-        return [await deliver_followup(turn, placed)]
+        return [await deliver_followup(turn, await _place(turn, token, value))]
     if action == "asnew":
         text = await svc.followups.as_new_complaint(user_id, token)
         if not text.strip():
@@ -127,6 +126,19 @@ async def _menu(turn: Turn, value: str) -> list[Reply]:
     if value == "mine":
         return [await status_reply(turn, None)]
     return [faq_menu(turn.language)]
+
+
+async def _place(turn: Turn, token: str, number: str) -> AddedToTicket:
+    """Puts the held messages into the ticket; a press resumed after a crash that had done
+    so relays them (not twice) and answers as the first time."""
+    followups = turn.services.followups
+    try:
+        return await followups.place(turn.person_id, token, number)
+    except NotHeld:
+        placed = await followups.placed(turn.person_id, token) if turn.event.resumed else None
+        if placed is None:
+            raise
+        return placed
 
 
 async def _submit(turn: Turn, token: str) -> list[Reply]:

@@ -67,18 +67,33 @@ class Outcome:
     remove_buttons: bool = False  # the pressed question is answered: take its buttons off
 
 
-_resuming: ContextVar[bool] = ContextVar("complaint_desk_resuming", default=False)
+@dataclass(slots=True)
+class Resumed:
+    """An update handled again after a crash; `answered`: it showed the person something."""
+
+    answered: bool = False
+
+
+_resuming: ContextVar[Resumed | None] = ContextVar("complaint_desk_resuming", default=None)
 
 
 @contextmanager
-def resuming() -> Iterator[None]:
+def resuming() -> Iterator[Resumed]:
     """The events made inside are `resumed`: an update interrupted by a crash, again."""
-    token = _resuming.set(True)
+    state = Resumed()
+    token = _resuming.set(state)
     try:
-        yield
+        yield state
     finally:
         _resuming.reset(token)
 
 
 def is_resuming() -> bool:
-    return _resuming.get()
+    return _resuming.get() is not None
+
+
+def answered_again() -> None:
+    """The resumed event's handling had something to show (the recovery need not ask)."""
+    state = _resuming.get()
+    if state is not None:
+        state.answered = True

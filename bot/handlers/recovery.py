@@ -5,6 +5,9 @@ A button press is handled again (as `resumed`): every buyer button carries its d
 token and answers one step, so a press that was applied is refused as stale, and a Submit
 that filed its ticket gives the number as on a first press (the buyer never saw it).
 A message that had joined a ticket is relayed to the agents (never twice) and acknowledged.
+In the agents' group, an agent's answer that had been stored is queued for the buyer (never
+twice: one delivery per stored message, by a dedupe key), and its file kept. A status change
+the update made is shown on the card, in the topic and to the buyer (each once per change).
 Otherwise the question the buyer is at, if any, is asked again, through the outbox: replies
 are queued with the update's done stamp, so an update that had effects but no done stamp is
 one whose replies were never queued."""
@@ -21,25 +24,36 @@ from bot.conversation.events import resuming
 from bot.conversation.messages import pending_of
 from bot.conversation.relay import deliver_followup
 from bot.conversation.turn import Turn
+from bot.handlers.agent_messages import keep_agent_file
 from bot.texts import normalise_language
 from bot.views.intake import QUESTIONS, render_prompt
+from storage.lifecycle import TicketStatus
+from storage.models import AuthorKind
 
 
 def interrupted_handler(application: Application):
     async def show_where_they_are(update: Update) -> None:
         """The question the buyer is at, asked again (the answer to it died with the crash)."""
         chat, user = update.effective_chat, update.effective_user
-        if chat is None or user is None or chat.type != ChatType.PRIVATE:
-            return  # in the agents' group, what happened is visible on the card and topic
+        if chat is None or user is None:
+            return
         services = application.bot_data.services
+        if chat.type != ChatType.PRIVATE:
+            await _answer_again(services, update)
+            await _notices_again(services, update, user.full_name)
+            return  # otherwise what happened is visible on the card and topic
         if update.callback_query is not None:
-            with resuming():
+            with resuming() as resumed:
                 await application.process_update(update)
+            if resumed.answered:  # the press answered as it would have: nothing to ask again
+                return
         person = await services.people.get_or_create(user.id)
         language = person.language or normalise_language(
             user.language_code, services.settings.default_language
         )
         if update.callback_query is None and await _relay_again(services, update, language):
+            await _notices_again(services, update, person.display_name or "buyer",
+                                 only=TicketStatus.INVESTIGATING)  # fmt: skip
             return
         prompt = await services.intake.current(user.id)
         if prompt is None or prompt.step not in QUESTIONS:
@@ -63,3 +77,31 @@ async def _relay_again(services: Services, update: Update, language: str) -> boo
     reply = await deliver_followup(turn, added)
     await services.telegram_outbox.send(update.effective_chat.id, [reply], finishes_update=True)
     return True
+
+
+async def _answer_again(services: Services, update: Update) -> None:
+    """An agent's message that had been stored as an answer: queued for the buyer (not twice
+    when it had been queued before the crash) and its file kept."""
+    message, group = update.message, await services.groups.active()
+    if message is None or group is None or message.chat_id != group.chat_id:
+        return
+    row = await services.tickets.find_message(message.chat_id, message.message_id)
+    if row is None or row.author_kind is not AuthorKind.AGENT or row.buyer_message_id:
+        return  # not an answer, or one the buyer already has
+    ticket = await services.tickets.find_ticket_by_message(message.chat_id, message.message_id)
+    await services.agents.deliver_answer(ticket, message, row.id)
+    files = await services.tickets.list_attachments(ticket.number)
+    if not any(item.ticket_message_id == row.id for item in files):
+        await keep_agent_file(services, ticket.number, message, row.author_id)
+
+
+async def _notices_again(
+    services: Services, update: Update, name: str, *, only: TicketStatus | None = None
+) -> None:
+    """The status changes the update made: the card, the note and the buyer's notice, each
+    queued unless it was before the crash."""
+    for change in await services.tickets.status_changes_during(
+        update.update_id, update.effective_user.id
+    ):
+        if only is None or change.ticket.status is only:
+            await services.agents.status_changed(change.ticket, change.old, name, change.note)

@@ -73,27 +73,44 @@ class OutboxStore:
         return item_id is not None
 
     async def enqueue_all(
-        self, lane: str, items: list[tuple[str, dict[str, Any]]], *, finishes_update: bool = False
-    ) -> None:
+        self,
+        lane: str,
+        items: list[tuple[str, dict[str, Any]]],
+        *,
+        finishes_update: bool = False,
+        dedupe: str | None = None,
+    ) -> bool:
         """Queues the items in order in one transaction; with `finishes_update`, the update
-        being handled is stamped done in it too (storage/effects.py): queued exactly once."""
+        being handled is stamped done in it too (storage/effects.py): queued exactly once.
+        With `dedupe` (held by the first item), items queued before under that key win and
+        none of these is queued (False)."""
         now = self._clock()
+        rows = [{"lane": lane, "kind": kind, "payload": payload, "created_at": now,
+                 "attempts": 0} for kind, payload in items]  # fmt: skip
         ids: list[int] = []
+        queued = True
         async with transaction(self._sessions) as session:
-            if items:
+            insert = dialect_insert(session)
+            if rows:
                 writer = await core_writer(session)
-                ids = list((await writer.scalars(
-                    dialect_insert(session)(TABLE).values([
-                        {"lane": lane, "kind": kind, "payload": payload, "created_at": now,
-                         "attempts": 0}
-                        for kind, payload in items
-                    ]).returning(TABLE.c.id)
+            if rows and dedupe is not None:
+                first = insert(TABLE).values(**rows[0], dedupe_key=dedupe)
+                first_id = (await writer.execute(
+                    first.on_conflict_do_nothing(index_elements=["dedupe_key"])
+                    .returning(TABLE.c.id)
+                )).scalar()  # fmt: skip
+                queued, rows = first_id is not None, rows[1:]
+                ids = [first_id] if queued else []
+            if rows and queued:
+                ids += list((await writer.scalars(
+                    insert(TABLE).values(rows).returning(TABLE.c.id)
                 )).all())  # fmt: skip
             finished = await finish_with(session) if finishes_update else None
         if finished is not None and not when_committed(partial(confirm_done, finished)):
             confirm_done(finished)
         if ids:
             self._after_commit(lambda: self._queued(lane, ids, items))
+        return queued
 
     def _queued(self, lane: str, ids: list[int], items: list[tuple[str, dict[str, Any]]]) -> None:
         if self._known is None:

@@ -18,12 +18,21 @@ from bot.services.clock import Clock
 from bot.services.intake_draft import Draft, Evidence, Step
 from bot.services.records import TicketRecord
 from bot.services.tickets import attachment_row
+from storage import repositories as repo
 from storage.db import SessionFactory, transaction
 from storage.errors import DomainError, TicketNotFound
 from storage.lifecycle import TicketStatus
-from storage.models import AttachmentKind, AuthorKind, IntakeDraft, Ticket, TicketMessage
+from storage.models import (
+    AttachmentKind,
+    AuditEntry,
+    AuthorKind,
+    IntakeDraft,
+    Ticket,
+    TicketMessage,
+)
 
 MAX_CHOICES = 6
+PLACED = "placed"  # held messages put into a ticket (audit log)
 CLOSED = (TicketStatus.CLOSED,)
 
 
@@ -129,7 +138,34 @@ class FollowUpService:
             ticket = await _owned(session, owner_id, number)
             ids = await self._add(session, ticket, [Pending.from_json(p) for p in draft.pending])
             await session.delete(row)
+            held = [[i, _without_text(p)] for i, p in ids]
+            repo.record_change(session, action=PLACED, at=self._clock(), actor_id=owner_id,
+                               ticket_id=ticket.id, person_id=owner_id, note=token,
+                               after={"items": held})  # fmt: skip
             return AddedToTicket(TicketRecord.of(ticket), ids)
+
+    async def placed(self, owner_id: int, token: str) -> AddedToTicket | None:
+        """What `place` added for the held messages `token`, or None (never placed): for a
+        press whose relay and answer died with the process."""
+        query = select(AuditEntry).where(AuditEntry.action == PLACED,
+                                         AuditEntry.person_id == owner_id,
+                                         AuditEntry.note == token)  # fmt: skip
+        async with transaction(self._sessions, read_only=True) as session:
+            entry = (await session.scalars(query.limit(1))).first()
+            if entry is None or entry.ticket_id is None:
+                return None
+            ticket = await session.get_one(Ticket, entry.ticket_id)
+            items = [(row_id, held) for row_id, held in entry.after["items"]]
+            texts = dict(
+                (await session.execute(
+                    select(TicketMessage.id, TicketMessage.text)
+                    .where(TicketMessage.id.in_([row_id for row_id, _ in items]))
+                )).all()
+            )  # fmt: skip
+            return AddedToTicket(
+                TicketRecord.of(ticket),
+                tuple((i, Pending.from_json({**held, "text": texts.get(i)})) for i, held in items),
+            )
 
     async def as_new_complaint(self, owner_id: int, token: str) -> str:
         """Turns the held messages into the start of a new intake; returns their text."""
@@ -178,6 +214,15 @@ class FollowUpService:
                 )
         ticket.updated_at = now
         return tuple(ids)
+
+
+def _without_text(pending: Pending) -> dict[str, Any]:
+    """What the audit log keeps of a placed message: where it is, not what it says (that is
+    in the ticket's record, where anonymisation finds it)."""
+    held = {**pending.to_json(), "text": None}
+    if held["evidence"] is not None:
+        held["evidence"] = {**held["evidence"], "caption": None}
+    return held
 
 
 async def _owned(session: AsyncSession, owner_id: int, number: str) -> Ticket:

@@ -227,9 +227,13 @@ class IntakeService:
             draft = Draft.from_json(row.data) if row else None
             if row is None or draft is None or draft.token != token:
                 earlier = await self._tickets.find_by_intake_token(session, person_id, token)
+                if earlier is not None:
+                    return Filed(TicketRecord.of(earlier), duplicate=True, same_press=True)
+                # A press answered with an open ticket before a crash took the answer: again.
+                earlier = await self._tickets.find_submitted_again(session, person_id, token)
                 if earlier is None:
                     raise StaleButton(token)
-                return Filed(TicketRecord.of(earlier), duplicate=True, same_press=True)
+                return Filed(TicketRecord.of(earlier), duplicate=True)
             if draft.category is None:
                 raise StaleButton(token)
             await session.delete(row)
@@ -238,6 +242,7 @@ class IntakeService:
                 since=self._clock() - DUPLICATE_WINDOW,
             )  # fmt: skip
             if earlier is not None:
+                await self._tickets.submitted_again(session, earlier, person_id, token)
                 return Filed(TicketRecord.of(earlier), duplicate=True)
             ticket = await self._tickets.file_in(session, _new_ticket(person_id, draft))
             return Filed(TicketRecord.of(ticket), duplicate=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 from typing import Any, Protocol
@@ -62,6 +63,15 @@ _STEP_TIME = {
     TicketStatus.REOPENED: "reopened_at",
     TicketStatus.ESCALATED: "escalated_at",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """One change of a ticket's status, as the audit log has it."""
+
+    ticket: TicketRecord  # as the change left it
+    old: TicketStatus
+    note: str | None
 
 
 class TicketService:
@@ -169,6 +179,20 @@ class TicketService:
         """Inside the caller's transaction: the ticket an intake already filed."""
         return await repo.ticket_by_intake_token(session, owner_id, token)
 
+    async def submitted_again(
+        self, session: AsyncSession, ticket: Ticket, owner_id: int, token: str
+    ) -> None:
+        """Inside the caller's transaction: the intake `token` was the open `ticket` again."""
+        repo.record_change(session, action=repo.SUBMITTED_AGAIN, at=self._clock(),
+                           actor_id=owner_id, ticket_id=ticket.id, person_id=owner_id,
+                           note=token)  # fmt: skip
+
+    async def find_submitted_again(
+        self, session: AsyncSession, owner_id: int, token: str
+    ) -> Ticket | None:
+        """Inside the caller's transaction: the open ticket the intake `token` was again."""
+        return await repo.ticket_submitted_again(session, owner_id, token)
+
     async def find_recent_duplicate(
         self,
         session: AsyncSession,
@@ -266,6 +290,20 @@ class TicketService:
                 note=note,
             )
             return TicketRecord.of(ticket)
+
+    async def status_changes_during(self, update_id: int, actor_id: int) -> list[StatusChange]:
+        """The status changes `actor_id` made while the update `update_id` was handled (or
+        since it arrived), each with the ticket as that change left it."""
+        async with transaction(self._sessions, read_only=True) as session:
+            changes = []
+            for entry in await repo.status_changes_during(session, update_id, actor_id):
+                ticket = TicketRecord.of(await session.get_one(Ticket, entry.ticket_id))
+                status = TicketStatus((entry.after or {}).get("status", ticket.status))
+                changes.append(StatusChange(
+                    replace(ticket, status=status, updated_at=entry.created_at),
+                    TicketStatus((entry.before or {}).get("status", status)), entry.note,
+                ))  # fmt: skip
+            return changes
 
     async def assign(
         self, number: str, assignee_id: int | None, actor_id: int | None

@@ -186,3 +186,62 @@ async def test_killed_after_a_step_was_answered_the_next_question_comes_once_wit
     answers = [c for c in fake.calls[restarted:] if c.method == "answerCallbackQuery"]
     assert [c.params.get("text") for c in answers if c.params.get("text")] == []
     assert all(row.done_at is not None for row in await inbox_rows(database))
+
+
+async def test_killed_after_submit_found_the_same_complaint_the_buyer_is_told_once(
+    telegram, bot_process: BotProcess, database: str
+) -> None:
+    """The same complaint submitted again: the bot dies after Submit had found the open
+    ticket (and closed the intake), before its answer was queued. After the restart the
+    buyer is told, once, that the complaint is already filed as that ticket."""
+    fake, _ = telegram
+    buyer = fake.add_user("李雷", language_code="zh-hans", started=True)
+    async with serve_fake_rasa(FakeRasa()) as rasa:
+        bot_process.env["RASA_URL"] = rasa.url
+        await bot_process.start()
+        summary = await to_summary(fake, buyer)
+        filed = await next_reply(fake, buyer, lambda: fake.press_button(buyer, summary, "✅ 提交"))
+        await next_reply(fake, buyer, lambda: fake.press_button(buyer, filed, "📝 新投诉"))
+        summary = await to_summary(fake, buyer)
+        release = fake.hold_answers("answerCallbackQuery")
+        mark, before = len(fake.calls), len(fake.sent_to(buyer))
+        fake.press_button(buyer, summary, "✅ 提交")
+        await _until(lambda: any(c.method == "answerCallbackQuery" for c in fake.calls[mark:]))
+        bot_process.kill()  # the intake is closed, its answer not queued yet
+        release.set()
+        await bot_process.start()
+        await fake.wait_for_sent(buyer, before + 1, timeout=30)
+        await asyncio.sleep(1.0)
+        await bot_process.stop()
+    [ticket] = await tickets_of(database, buyer)
+    told = [m.content for m in fake.sent_to(buyer)[before:]]
+    assert len(told) == 1 and "已经提交过了" in told[0] and ticket.number in told[0], told
+    assert all(row.done_at is not None for row in await inbox_rows(database))
+
+
+async def test_killed_after_new_complaint_was_pressed_the_description_is_asked_once(
+    telegram, bot_process: BotProcess, database: str
+) -> None:
+    """The bot dies after "new complaint" opened an intake, before its question was queued.
+    After the restart the press answers as the first time, and the recovery does not ask
+    the same question a second time."""
+    fake, _ = telegram
+    buyer = fake.add_user("李雷", language_code="zh-hans", started=True)
+    async with serve_fake_rasa(FakeRasa()) as rasa:
+        bot_process.env["RASA_URL"] = rasa.url
+        await bot_process.start()
+        summary = await to_summary(fake, buyer)
+        filed = await next_reply(fake, buyer, lambda: fake.press_button(buyer, summary, "✅ 提交"))
+        release = fake.hold_answers("answerCallbackQuery")
+        mark, before = len(fake.calls), len(fake.sent_to(buyer))
+        fake.press_button(buyer, filed, "📝 新投诉")
+        await _until(lambda: any(c.method == "answerCallbackQuery" for c in fake.calls[mark:]))
+        bot_process.kill()  # the intake is open, its first question not queued yet
+        release.set()
+        await bot_process.start()
+        await fake.wait_for_sent(buyer, before + 1, timeout=30)
+        await asyncio.sleep(1.5)
+        await bot_process.stop()
+    asked = [m.content for m in fake.sent_to(buyer)[before:]]
+    assert len(asked) == 1, asked
+    assert all(row.done_at is not None for row in await inbox_rows(database))

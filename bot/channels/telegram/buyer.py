@@ -13,7 +13,14 @@ from telegram.ext import Job
 from bot.channels.telegram.shared import shared_of
 from bot.context import Context, Services
 from bot.conversation import core
-from bot.conversation.events import Incoming, Kind, MessageRef, Sender, is_resuming
+from bot.conversation.events import (
+    Incoming,
+    Kind,
+    MessageRef,
+    Sender,
+    answered_again,
+    is_resuming,
+)
 from bot.conversation.messages import album_count
 from bot.services.intake_draft import Evidence
 from bot.texts import t
@@ -154,6 +161,8 @@ async def on_button(update: Update, context: Context) -> None:
     if outcome.remove_buttons:
         await _remove_buttons(update)
     thread = thread_of(query.message) if isinstance(query.message, Message) else None
+    if outcome.replies:
+        answered_again()
     await send(context, update.effective_chat.id, outcome.replies, thread=thread)
 
 

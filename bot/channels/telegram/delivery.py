@@ -22,17 +22,20 @@ class TelegramBuyers:
     async def send(
         self, person_id: int, reply: Reply, *,
         after: Followup | None = None, if_undelivered: Followup | None = None,
+        dedupe: str | None = None,
     ) -> None:  # fmt: skip
-        await self.outbox.send(person_id, [reply], after=after, if_undelivered=if_undelivered)
+        await self.outbox.send(person_id, [reply], after=after, if_undelivered=if_undelivered,
+                               dedupe=dedupe)  # fmt: skip
 
     async def send_from_group(
         self, person_id: int, message: Message, caption: str | None, *,
         ticket: str | None = None,
         after: Followup | None = None, if_undelivered: Followup | None = None,
+        dedupe: str | None = None,
     ) -> None:  # fmt: skip
         await self.outbox.copy(
             person_id, message.chat_id, message.message_id, caption, ticket=ticket,
-            after=after, if_undelivered=if_undelivered,
+            after=after, if_undelivered=if_undelivered, dedupe=dedupe,
         )  # fmt: skip
 
     async def ticket_filed(self, ticket: TicketRecord) -> None:

@@ -80,12 +80,14 @@ class TelegramOutbox:
         finishes_update: bool = False,
         after: Followup | None = None,
         if_undelivered: Followup | None = None,
+        dedupe: str | None = None,
         **options: Any,
     ) -> None:
-        """Queues the replies in order; `after` / `if_undelivered` follow the last one."""
+        """Queues the replies in order; `after` / `if_undelivered` follow the last one;
+        with `dedupe`, not when they were queued before under that key."""
         items = [text_item(chat_id, reply, **options) for reply in replies]
         await self.queue(chat_id, items, finishes_update=finishes_update, after=after,
-                         if_undelivered=if_undelivered)  # fmt: skip
+                         if_undelivered=if_undelivered, dedupe=dedupe)  # fmt: skip
 
     async def copy(
         self,
@@ -97,6 +99,7 @@ class TelegramOutbox:
         ticket: str | None = None,
         after: Followup | None = None,
         if_undelivered: Followup | None = None,
+        dedupe: str | None = None,
         **options: Any,
     ) -> None:
         """Queues a copy of a message (an agent's file) with `caption` (None: its own)."""
@@ -106,7 +109,8 @@ class TelegramOutbox:
             payload["ticket"] = ticket
         if options:
             payload["options"] = options
-        await self.queue(chat_id, [(COPY, payload)], after=after, if_undelivered=if_undelivered)
+        await self.queue(chat_id, [(COPY, payload)], after=after,
+                         if_undelivered=if_undelivered, dedupe=dedupe)  # fmt: skip
 
     async def document_item(
         self, chat_id: int, content: bytes, filename: str, caption: str | None, **options: Any
@@ -132,6 +136,7 @@ class TelegramOutbox:
         finishes_update: bool = False,
         after: Followup | None = None,
         if_undelivered: Followup | None = None,
+        dedupe: str | None = None,
     ) -> None:
         if items:
             last = items[-1][1]
@@ -140,8 +145,10 @@ class TelegramOutbox:
             if if_undelivered is not None:
                 last["if_undelivered"] = if_undelivered
         lane = buyer_lane(chat_id)
-        await self.store.enqueue_all(lane, items, finishes_update=finishes_update)
-        if items:
+        queued = await self.store.enqueue_all(
+            lane, items, finishes_update=finishes_update, dedupe=dedupe
+        )
+        if items and queued:
             self.wake(lane)
 
     async def deliver(self, kind: str, payload: dict[str, Any]) -> int | None:
