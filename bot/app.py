@@ -78,6 +78,7 @@ log = logging.getLogger(__name__)
 DRAFT_EXPIRY_CHECK = timedelta(minutes=10)
 PENDING_CARDS_CHECK = timedelta(minutes=1)
 AUTO_CLOSE_CHECK = timedelta(minutes=10)
+QUEUED_FILES_SWEEP = timedelta(hours=1)
 PRIVATE = filters.ChatType.PRIVATE
 BUYER_COMMANDS = tuple(COMMANDS)
 GROUPS = filters.ChatType.GROUPS
@@ -320,6 +321,7 @@ def _starter(settings: Settings, clock: Clock):
                 (jobs.post_pending_cards, PENDING_CARDS_CHECK, timedelta(seconds=20)),
                 (jobs.watch_deadlines, settings.sla_check_seconds, timedelta(seconds=15)),
                 (jobs.close_stale_tickets, AUTO_CLOSE_CHECK, timedelta(minutes=1)),
+                (jobs.sweep_queued_files, QUEUED_FILES_SWEEP, timedelta(minutes=2)),
             ):
                 application.job_queue.run_repeating(jobs.exclusive(callback), every, first=first)
             schedule_evidence_jobs(application.job_queue, settings)

@@ -98,6 +98,16 @@ async def close_stale_tickets(context: Context) -> None:
         await services.agents.tell_buyer(ticket, text)
 
 
+QUEUED_FILE_AGE = 3600.0  # seconds: older than any message being queued right now
+
+
+async def sweep_queued_files(context: Context) -> None:
+    """Deletes the dossier files a crash left in DATA_DIR/outbox-files (personal data)."""
+    outbox = context.bot_data.services.telegram_outbox
+    if outbox is not None and (deleted := await outbox.sweep_files(QUEUED_FILE_AGE)):
+        log.info("Deleted %s queued files no message was waiting for", deleted)
+
+
 def exclusive(callback):
     """The job run by one process at a time: with PostgreSQL, whichever holds its lock."""
 

@@ -188,6 +188,14 @@ class OutboxStore:
                 self._known.forget(lane)
         return items[0] if items else None
 
+    async def unsent_payloads(self, kind: str) -> list[dict[str, Any]]:
+        """The payloads of the items of `kind` not sent yet, in any lane."""
+        query = select(OutboxMessage.payload).where(
+            OutboxMessage.kind == kind, OutboxMessage.sent_at.is_(None)
+        )
+        async with transaction(self._sessions, read_only=True) as session:
+            return list((await session.scalars(query)).all())
+
     async def backlog(self, lane: str = GROUP) -> int:
         query = select(func.count()).where(
             OutboxMessage.lane == lane, OutboxMessage.sent_at.is_(None)

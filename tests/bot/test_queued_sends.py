@@ -4,12 +4,15 @@ once, in order with the chat's other messages."""
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from sqlalchemy import update
 from telegram.ext import CallbackContext
 
 from bot.conversation import core
+from bot.handlers.jobs import QUEUED_FILE_AGE
 from bot.handlers.report_jobs import alert_busy_shops
 from storage.db import create_engine, create_session_factory, transaction
 from storage.models import Ticket
@@ -187,3 +190,31 @@ async def test_the_shop_alert_queued_before_a_crash_is_posted_once(
 
     assert len(_alerts_in(desk)) == 1
     assert await alerts.due() == []
+
+
+async def test_the_sweep_deletes_only_files_no_unsent_message_names(world: World) -> None:
+    desk = await open_desk(world, forum=False)
+    await world.services.downloads.run_once()
+    ticket = await desk.ticket()
+    world.fake.fail_next("sendDocument", status=502)
+    world.fake.send_command(desk.buyer, "dossier", ticket.number)
+    await refused_once(world, "sendDocument", desk.buyer)
+    waiting = queued_files(world)
+    folder = waiting[0].parent
+    left, young = folder / ("a" * 32), folder / ("b" * 32)  # a crash's leftover, one being queued
+    left.write_bytes(b"%PDF- a dossier nobody will send")
+    young.write_bytes(b"%PDF- being queued")
+    hour_ago = time.time() - 2 * QUEUED_FILE_AGE
+    for path in (*waiting, left):
+        os.utime(path, (hour_ago, hour_ago))
+
+    deleted = await world.services.telegram_outbox.sweep_files(QUEUED_FILE_AGE)
+
+    assert deleted == 1
+    assert queued_files(world) == sorted([*waiting, young])
+    world.clock.advance(seconds=5)
+    await world.settle()  # the waiting ones are still sent
+    names = [
+        m["document"]["file_name"] for m in world.fake.sent_to(desk.buyer) if m.kind == "document"
+    ]
+    assert names == [f"{ticket.number}-dossier.pdf", f"{ticket.number}-evidence.zip"]

@@ -123,6 +123,13 @@ class TelegramOutbox:
             payload["options"] = options
         return DOCUMENT, payload
 
+    async def sweep_files(self, older_than: float) -> int:
+        """Deletes the queued files a crash left behind (no unsent item names them)."""
+        if self.files is None:
+            return 0
+        in_use = {payload["file"] for payload in await self.store.unsent_payloads(DOCUMENT)}
+        return await self.files.sweep(in_use, older_than)
+
     async def introduce_topic(self, chat_id: int, number: str, text: str) -> None:
         """Queues the first message of ticket `number`'s topic in the buyer's chat; the topic
         is made when it is sent (where the bot has topics in private chats)."""

@@ -2,7 +2,9 @@
 are queued until the outbox has sent them, so a restart in between still sends them.
 
 Each file gets a name of its own (never shared with another message), under
-DATA_DIR/outbox-files; the outbox deletes it once it has been sent or given up on.
+DATA_DIR/outbox-files; the outbox deletes it once it has been sent or given up on. A file a
+crash left behind (written but never queued, or sent but not yet deleted) holds personal data:
+`sweep` removes those that no unsent item names.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import time
 import uuid
+from collections.abc import Collection
 from pathlib import Path
 
 _NAME = re.compile(r"^[0-9a-f]{32}$")
@@ -35,6 +39,25 @@ class QueuedFiles:
         partial.write_bytes(content)
         partial.replace(self.root / name)
         return name
+
+    async def sweep(self, in_use: Collection[str], older_than: float) -> int:
+        """Deletes the files older than `older_than` seconds that are not `in_use` (named by an
+        unsent item); the age spares a file written for a message that is being queued now.
+        Returns how many were deleted."""
+        return await asyncio.to_thread(self._sweep, set(in_use), time.time() - older_than)
+
+    def _sweep(self, in_use: set[str], before: float) -> int:
+        if not self.root.is_dir():
+            return 0
+        deleted = 0
+        for path in self.root.iterdir():
+            name = path.name
+            kept = _NAME.match(name) is None and not name.endswith(".part")
+            if kept or name in in_use or path.stat().st_mtime >= before:
+                continue
+            path.unlink(missing_ok=True)
+            deleted += 1
+        return deleted
 
     def delete(self, name: str) -> None:
         self._path(name).unlink(missing_ok=True)
