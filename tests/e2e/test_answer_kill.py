@@ -7,16 +7,21 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from storage.db import create_engine
 from storage.migrate import upgrade_database
 from storage.models import OutboxMessage, Ticket
 from tests.conftest import postgres_schema
-from tests.e2e.journey import inbox_rows, next_reply, to_summary
+from tests.e2e.journey import inbox_rows
+from tests.e2e.kill_window import (
+    bot_env,
+    filed_with_card,
+    kill_while_press_is_answered,
+    kill_with_outbox_locked,
+)
 from tests.e2e.process import BotProcess
-from tests.e2e.test_followup_kill import _until_joined
-from tests.e2e.test_inbox import _until
+from tests.e2e.test_followup_kill import joined
 from tests.fakes import FakeTelegram
 from tests.fakes.rasa import FakeRasa, serve_fake_rasa
 
@@ -34,32 +39,18 @@ async def test_killed_before_an_answer_was_queued_the_buyer_has_it_once_after_re
     group = fake.add_group("客服中心", is_forum=True, members={agent: "member"})
     async with postgres_schema("e2e_answer") as database, serve_fake_rasa(FakeRasa()) as rasa:
         await upgrade_database(database)
-        env = {
-            "DATABASE_URL": database, "DATA_DIR": str(tmp_path / "data"), "LOG_LEVEL": "INFO",
-            "RASA_URL": rasa.url, "SUPPORT_CHAT_ID": str(group.id),
-        }  # fmt: skip
+        env = bot_env(database, rasa.url, group, tmp_path)
         bot = BotProcess(fake, base_url, env, tmp_path / "bot.log")
         outside = create_engine(database)
         try:
             await bot.start()
-            summary = await to_summary(fake, buyer)
-            submitted = await next_reply(
-                fake, buyer, lambda: fake.press_button(buyer, summary, "✅ 提交")
-            )
-            number = "TS-" + submitted.content.split("TS-")[1][:13]
-            card = await fake.wait_for(
-                lambda: next((m for m in fake.sent_to(group) if number in (m.content or "")), None),
-                timeout=30, what="the card",
-            )  # fmt: skip
+            number, card = await filed_with_card(fake, buyer, group)
             before = len(fake.sent_to(buyer))
-            async with outside.connect() as lock:
-                # Nothing can be queued now: the answer is stored, its delivery waits.
-                await lock.execute(text("LOCK TABLE outbox IN EXCLUSIVE MODE"))
-                fake.send_text(agent, ANSWER, chat=group, thread_id=card.thread_id)
-                await _until_joined(outside, ANSWER)
-                await asyncio.sleep(0.5)
-                bot.kill()
-                await lock.rollback()
+            await kill_with_outbox_locked(  # the answer is stored, its delivery waits
+                outside, bot,
+                lambda: fake.send_text(agent, ANSWER, chat=group, thread_id=card.thread_id),
+                joined(ANSWER),
+            )  # fmt: skip
             assert len(fake.sent_to(buyer)) == before
             await bot.start()
             await fake.wait_for(
@@ -89,31 +80,19 @@ async def test_killed_between_a_status_change_and_its_notices_they_come_once_aft
     group = fake.add_group("客服中心", is_forum=True, members={agent: "member"})
     async with postgres_schema("e2e_status") as database, serve_fake_rasa(FakeRasa()) as rasa:
         await upgrade_database(database)
-        env = {
-            "DATABASE_URL": database, "DATA_DIR": str(tmp_path / "data"), "LOG_LEVEL": "INFO",
-            "RASA_URL": rasa.url, "SUPPORT_CHAT_ID": str(group.id),
-        }  # fmt: skip
+        env = bot_env(database, rasa.url, group, tmp_path)
         bot = BotProcess(fake, base_url, env, tmp_path / "bot.log")
         outside = create_engine(database)
         try:
             await bot.start()
-            summary = await to_summary(fake, buyer)
-            submitted = await next_reply(
-                fake, buyer, lambda: fake.press_button(buyer, summary, "✅ 提交")
-            )
-            number = "TS-" + submitted.content.split("TS-")[1][:13]
-            card = await fake.wait_for(
-                lambda: next((m for m in fake.sent_to(group) if number in (m.content or "")), None),
-                timeout=30, what="the card",
-            )  # fmt: skip
+            number, card = await filed_with_card(fake, buyer, group)
             before, notes = len(fake.sent_to(buyer)), len(fake.sent_to(group))
-            async with outside.connect() as lock:
-                await lock.execute(text("LOCK TABLE outbox IN EXCLUSIVE MODE"))
-                fake.press_button(agent, card, "✅ 受理", chat=group)
-                await _until_status(outside, number, "accepted")
-                await asyncio.sleep(0.5)
-                bot.kill()
-                await lock.rollback()
+            await kill_with_outbox_locked(  # the status is changed, its notices wait
+                outside, bot,
+                lambda: fake.press_button(agent, card, "✅ 受理", chat=group),
+                select(Ticket.status).where(Ticket.number == number),
+                lambda status: status == "accepted",
+            )  # fmt: skip
             await bot.start()
             await fake.wait_for_sent(buyer, before + 1, timeout=30)
             await fake.wait_for(
@@ -133,17 +112,6 @@ async def test_killed_between_a_status_change_and_its_notices_they_come_once_aft
     assert all(row.done_at is not None for row in rows)
 
 
-async def _until_status(engine, number: str, status: str, timeout: float = 30.0) -> None:  # noqa: ASYNC109
-    """Polls the database from outside the bot until the ticket has the status."""
-    query = select(Ticket.status).where(Ticket.number == number)
-    async with asyncio.timeout(timeout):
-        while True:
-            async with engine.connect() as connection:
-                if (await connection.execute(query)).scalar() == status:
-                    return
-            await asyncio.sleep(0.05)
-
-
 async def test_killed_after_a_status_change_was_told_it_is_not_told_again_after_restart(
     tmp_path: Path, telegram: tuple[FakeTelegram, str]
 ) -> None:
@@ -156,29 +124,16 @@ async def test_killed_after_a_status_change_was_told_it_is_not_told_again_after_
     group = fake.add_group("客服中心", is_forum=True, members={agent: "member"})
     async with postgres_schema("e2e_told") as database, serve_fake_rasa(FakeRasa()) as rasa:
         await upgrade_database(database)
-        env = {
-            "DATABASE_URL": database, "DATA_DIR": str(tmp_path / "data"), "LOG_LEVEL": "INFO",
-            "RASA_URL": rasa.url, "SUPPORT_CHAT_ID": str(group.id),
-        }  # fmt: skip
+        env = bot_env(database, rasa.url, group, tmp_path)
         bot = BotProcess(fake, base_url, env, tmp_path / "bot.log")
         try:
             await bot.start()
-            summary = await to_summary(fake, buyer)
-            submitted = await next_reply(
-                fake, buyer, lambda: fake.press_button(buyer, summary, "✅ 提交")
-            )
-            number = "TS-" + submitted.content.split("TS-")[1][:13]
-            card = await fake.wait_for(
-                lambda: next((m for m in fake.sent_to(group) if number in (m.content or "")), None),
-                timeout=30, what="the card",
-            )  # fmt: skip
+            number, card = await filed_with_card(fake, buyer, group)
             before, notes = len(fake.sent_to(buyer)), len(fake.sent_to(group))
-            release = fake.hold_answers("answerCallbackQuery")
-            mark = len(fake.calls)
-            fake.press_button(agent, card, "✅ 受理", chat=group)
-            await _until(lambda: any(c.method == "answerCallbackQuery" for c in fake.calls[mark:]))
-            bot.kill()  # the notices are queued, the update not done
-            release.set()
+            # The notices are queued when the press is answered; the update is not done.
+            await kill_while_press_is_answered(
+                fake, bot, lambda: fake.press_button(agent, card, "✅ 受理", chat=group)
+            )
             await bot.start()
             await fake.wait_for_sent(buyer, before + 1, timeout=30)
             await asyncio.sleep(2.0)

@@ -7,13 +7,14 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import Select, select
 
 from storage.db import create_engine
 from storage.migrate import upgrade_database
 from storage.models import TicketMessage
 from tests.conftest import postgres_schema
-from tests.e2e.journey import inbox_rows, next_reply, to_summary
+from tests.e2e.journey import inbox_rows, next_reply
+from tests.e2e.kill_window import bot_env, filed_with_card, kill_with_outbox_locked
 from tests.e2e.process import BotProcess
 from tests.fakes import FakeTelegram
 from tests.fakes.rasa import FakeRasa, serve_fake_rasa
@@ -30,35 +31,21 @@ async def test_killed_before_a_followup_was_relayed_it_is_relayed_after_restart(
     group = fake.add_group("客服中心", is_forum=True, members={agent: "member"})
     async with postgres_schema("e2e_followup") as database, serve_fake_rasa(FakeRasa()) as rasa:
         await upgrade_database(database)
-        env = {
-            "DATABASE_URL": database, "DATA_DIR": str(tmp_path / "data"), "LOG_LEVEL": "INFO",
-            "RASA_URL": rasa.url, "SUPPORT_CHAT_ID": str(group.id),
-        }  # fmt: skip
+        env = bot_env(database, rasa.url, group, tmp_path)
         bot = BotProcess(fake, base_url, env, tmp_path / "bot.log")
         outside = create_engine(database)
         try:
             await bot.start()
-            summary = await to_summary(fake, buyer)
-            submitted = await next_reply(
-                fake, buyer, lambda: fake.press_button(buyer, summary, "✅ 提交")
-            )
-            number = "TS-" + submitted.content.split("TS-")[1][:13]
-            card = await fake.wait_for(
-                lambda: next((m for m in fake.sent_to(group) if number in (m.content or "")), None),
-                timeout=30, what="the card",
-            )  # fmt: skip
+            number, card = await filed_with_card(fake, buyer, group)
             asked = await next_reply(
                 fake, buyer,
                 lambda: fake.send_text(agent, "请补充说明", chat=group, thread_id=card.thread_id),
             )  # fmt: skip
-            async with outside.connect() as lock:
-                # Nothing can be queued now: the follow-up joins its ticket, its relay waits.
-                await lock.execute(text("LOCK TABLE outbox IN EXCLUSIVE MODE"))
-                fake.send_text(buyer, "补充:东西是昨天到的", reply_to=asked.id)
-                await _until_joined(outside, "补充:东西是昨天到的")
-                await asyncio.sleep(0.5)
-                bot.kill()
-                await lock.rollback()
+            await kill_with_outbox_locked(  # the follow-up joins its ticket, its relay waits
+                outside, bot,
+                lambda: fake.send_text(buyer, "补充:东西是昨天到的", reply_to=asked.id),
+                joined("补充:东西是昨天到的"),
+            )  # fmt: skip
             before = len(fake.sent_to(buyer))
             await bot.start()
             await fake.wait_for(
@@ -78,12 +65,6 @@ async def test_killed_before_a_followup_was_relayed_it_is_relayed_after_restart(
     assert all(row.done_at is not None for row in rows)
 
 
-async def _until_joined(engine, said: str, timeout: float = 30.0) -> None:  # noqa: ASYNC109
-    """Polls the database from outside the bot until the follow-up is in the ticket."""
-    query = select(TicketMessage.id).where(TicketMessage.text == said)
-    async with asyncio.timeout(timeout):
-        while True:
-            async with engine.connect() as connection:
-                if (await connection.execute(query)).first() is not None:
-                    return
-            await asyncio.sleep(0.05)
+def joined(said: str) -> Select:
+    """Finds the buyer's message once it is in the ticket."""
+    return select(TicketMessage.id).where(TicketMessage.text == said)

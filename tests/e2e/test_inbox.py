@@ -7,6 +7,7 @@ import asyncio
 from bot.texts import t
 from bot.views.reply import plain_text
 from tests.e2e.journey import inbox_rows, next_reply, tickets_of, to_summary
+from tests.e2e.kill_window import kill_while_press_is_answered, until
 from tests.e2e.process import BotProcess
 from tests.e2e.test_faults import DESCRIPTION
 from tests.fakes import FakeTelegram
@@ -24,7 +25,7 @@ async def test_killed_while_the_nlu_classifies_the_update_is_handled_after_resta
         bot_process.env["RASA_URL"] = rasa.url
         await bot_process.start()
         fake.send_text(buyer, DESCRIPTION)
-        await _until(lambda: rasa.waiting == 1)
+        await until(lambda: rasa.waiting == 1)
         bot_process.kill()  # in the middle of the handler, before it has done anything
         assert fake.sent_to(buyer) == []
         rasa.hold_parse.set()
@@ -50,7 +51,7 @@ async def test_killed_while_telegram_holds_the_answer_nothing_is_lost_or_doubled
         release = fake.hold_answers("sendMessage", chat_id=buyer.id)
         before = len(fake.sent_to(buyer))
         fake.press_button(buyer, summary, "✅ 提交")
-        await _until(lambda: len(fake.sent_to(buyer)) > before)  # delivered, answer held
+        await until(lambda: len(fake.sent_to(buyer)) > before)  # delivered, answer held
         bot_process.kill()
         release.set()
         await bot_process.start()
@@ -68,13 +69,6 @@ async def test_killed_while_telegram_holds_the_answer_nothing_is_lost_or_doubled
     assert all(row.done_at is not None for row in await inbox_rows(database))
 
 
-async def _until(condition, timeout: float = 30.0) -> None:  # noqa: ASYNC109
-    """Polls: the fake notifies its waiters only once a held answer is released."""
-    async with asyncio.timeout(timeout):
-        while not condition():  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
-
-
 async def test_killed_between_the_effect_and_the_send_the_reply_still_goes_out(
     telegram, bot_process: BotProcess, database: str
 ) -> None:
@@ -88,7 +82,7 @@ async def test_killed_between_the_effect_and_the_send_the_reply_still_goes_out(
         await bot_process.start()
         fake.fail_next("sendMessage", count=2, status=502)
         fake.send_command(buyer, "help")
-        await _until(lambda: _failed_sends(fake, buyer.id) >= 1)
+        await until(lambda: _failed_sends(fake, buyer.id) >= 1)
         bot_process.kill()  # between the failed send and the next try
         assert fake.sent_to(buyer) == []
         await bot_process.start()
@@ -128,7 +122,7 @@ async def test_killed_after_submit_filed_the_ticket_the_buyer_gets_its_number_an
         mark = len(fake.calls)
         before = len(fake.sent_to(buyer))
         fake.press_button(buyer, summary, "✅ 提交")
-        await _until(lambda: any(c.method == "answerCallbackQuery" for c in fake.calls[mark:]))
+        await until(lambda: any(c.method == "answerCallbackQuery" for c in fake.calls[mark:]))
         # The group's worker posts the card meanwhile: a kill between its post and its record
         # would post it again (Telegram has no idempotent send), which is not what this tests.
         async with asyncio.timeout(30):
@@ -167,12 +161,11 @@ async def test_killed_after_a_step_was_answered_the_next_question_comes_once_wit
         question = await next_reply(
             fake, buyer, lambda: fake.press_button(buyer, question, "商品质量问题")
         )
-        release = fake.hold_answers("answerCallbackQuery")
-        mark, before = len(fake.calls), len(fake.sent_to(buyer))
-        fake.press_button(buyer, question, "跳过")  # the platform
-        await _until(lambda: any(c.method == "answerCallbackQuery" for c in fake.calls[mark:]))
-        bot_process.kill()
-        release.set()
+        before = len(fake.sent_to(buyer))
+        # "跳过" skips the platform; the bot dies before the next question is queued
+        await kill_while_press_is_answered(
+            fake, bot_process, lambda: fake.press_button(buyer, question, "跳过")
+        )
         restarted = len(fake.calls)
         await bot_process.start()
         await fake.wait_for(
@@ -203,12 +196,11 @@ async def test_killed_after_submit_found_the_same_complaint_the_buyer_is_told_on
         filed = await next_reply(fake, buyer, lambda: fake.press_button(buyer, summary, "✅ 提交"))
         await next_reply(fake, buyer, lambda: fake.press_button(buyer, filed, "📝 新投诉"))
         summary = await to_summary(fake, buyer)
-        release = fake.hold_answers("answerCallbackQuery")
-        mark, before = len(fake.calls), len(fake.sent_to(buyer))
-        fake.press_button(buyer, summary, "✅ 提交")
-        await _until(lambda: any(c.method == "answerCallbackQuery" for c in fake.calls[mark:]))
-        bot_process.kill()  # the intake is closed, its answer not queued yet
-        release.set()
+        before = len(fake.sent_to(buyer))
+        # the intake is closed, its answer not queued yet
+        await kill_while_press_is_answered(
+            fake, bot_process, lambda: fake.press_button(buyer, summary, "✅ 提交")
+        )
         await bot_process.start()
         await fake.wait_for_sent(buyer, before + 1, timeout=30)
         await asyncio.sleep(1.0)
@@ -232,12 +224,11 @@ async def test_killed_after_new_complaint_was_pressed_the_description_is_asked_o
         await bot_process.start()
         summary = await to_summary(fake, buyer)
         filed = await next_reply(fake, buyer, lambda: fake.press_button(buyer, summary, "✅ 提交"))
-        release = fake.hold_answers("answerCallbackQuery")
-        mark, before = len(fake.calls), len(fake.sent_to(buyer))
-        fake.press_button(buyer, filed, "📝 新投诉")
-        await _until(lambda: any(c.method == "answerCallbackQuery" for c in fake.calls[mark:]))
-        bot_process.kill()  # the intake is open, its first question not queued yet
-        release.set()
+        before = len(fake.sent_to(buyer))
+        # the intake is open, its first question not queued yet
+        await kill_while_press_is_answered(
+            fake, bot_process, lambda: fake.press_button(buyer, filed, "📝 新投诉")
+        )
         await bot_process.start()
         await fake.wait_for_sent(buyer, before + 1, timeout=30)
         await asyncio.sleep(1.5)

@@ -8,14 +8,14 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from storage.db import create_engine
 from storage.migrate import upgrade_database
 from tests.conftest import postgres_schema
 from tests.e2e.journey import inbox_rows, next_reply, to_summary
+from tests.e2e.kill_window import bot_env, kill_with_outbox_locked
 from tests.e2e.process import BotProcess
-from tests.e2e.test_followup_kill import _until_joined
+from tests.e2e.test_followup_kill import joined
 from tests.fakes import FakeTelegram
 from tests.fakes.rasa import FakeRasa, serve_fake_rasa
 
@@ -33,10 +33,7 @@ async def test_killed_after_held_messages_were_placed_they_are_relayed_once_afte
     group = fake.add_group("客服中心", is_forum=True, members={agent: "member"})
     async with postgres_schema("e2e_place") as database, serve_fake_rasa(FakeRasa()) as rasa:
         await upgrade_database(database)
-        env = {
-            "DATABASE_URL": database, "DATA_DIR": str(tmp_path / "data"), "LOG_LEVEL": "INFO",
-            "RASA_URL": rasa.url, "SUPPORT_CHAT_ID": str(group.id),
-        }  # fmt: skip
+        env = bot_env(database, rasa.url, group, tmp_path)
         bot = BotProcess(fake, base_url, env, tmp_path / "bot.log")
         outside = create_engine(database)
         try:
@@ -51,15 +48,10 @@ async def test_killed_after_held_messages_were_placed_they_are_relayed_once_afte
             )  # fmt: skip
             which = await next_reply(fake, buyer, lambda: fake.send_text(buyer, HELD))
             before = len(fake.sent_to(buyer))
-            async with outside.connect() as lock:
-                # Nothing can be queued now: the message joins the ticket, its relay waits.
-                await lock.execute(text("LOCK TABLE outbox IN EXCLUSIVE MODE"))
-                label = next(b["text"] for b in which.buttons if number in b["text"])
-                fake.press_button(buyer, which, label)
-                await _until_joined(outside, HELD)
-                await asyncio.sleep(0.5)
-                bot.kill()
-                await lock.rollback()
+            label = next(b["text"] for b in which.buttons if number in b["text"])
+            await kill_with_outbox_locked(  # the message joins the ticket, its relay waits
+                outside, bot, lambda: fake.press_button(buyer, which, label), joined(HELD)
+            )
             await bot.start()
             await fake.wait_for(
                 lambda: any(HELD in (m.content or "") for m in fake.sent_to(group)) or None,
