@@ -310,7 +310,7 @@ class AgentDesk:
         `then` (with the `buttons`) follows in the same message when it fits,
         otherwise in a message of its own: nothing is cut, and the buttons come last.
         """
-        if dedupe is not None and await self.outbox.queued([dedupe]):
+        if dedupe is not None and await self.buyers.sent_before(ticket.owner_id, [dedupe]):
             return True  # told before the crash
         await self.tickets.add_message(
             ticket.number, author_kind=AuthorKind.SYSTEM, text=plain_text(text)

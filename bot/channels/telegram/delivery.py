@@ -38,6 +38,9 @@ class TelegramBuyers:
             after=after, if_undelivered=if_undelivered, dedupe=dedupe,
         )  # fmt: skip
 
+    async def sent_before(self, keys: list[str]) -> set[str]:
+        return await self.outbox.store.queued(keys)
+
     async def ticket_filed(self, ticket: TicketRecord) -> None:
         """Queues the opening of the ticket's topic in the buyer's chat (where the bot has
         topics), before the replies that follow the filing."""
