@@ -93,10 +93,10 @@ class AgentDesk:
     # ------------------------------------------------------------------ tickets and cards
 
     async def ticket_filed(self, ticket: TicketRecord) -> None:
-        """Queues the ticket's topic, card and evidence for the group; returns at once; opens
-        the ticket's topic in the buyer's chat where their channel has one."""
+        """Queues the ticket's topic, card and evidence for the group; returns at once. (The
+        ticket's topic in the buyer's chat opens after the reply that gives its number:
+        `Reply.opens`.)"""
         await self.post_pending_cards([ticket])
-        await self.buyers.ticket_filed(ticket)
 
     async def post_pending_cards(self, tickets: Sequence[TicketRecord]) -> None:
         """Queues a card for each ticket not in the group yet: never twice for one ticket."""

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from telegram import Message
 
     from bot.services.people import PeopleService
-    from bot.services.records import TicketRecord
 
 
 class BuyerChannel(Protocol):
@@ -166,13 +165,6 @@ class BuyerDelivery:
         if message_id is not None:
             await self.followups.run(after, message_id)
         return message_id
-
-    async def ticket_filed(self, ticket: TicketRecord) -> None:
-        """Lets the buyer's channel prepare for a new ticket (a topic of its own on Telegram)."""
-        channel = self.channels.get(await self.channel_name(ticket.owner_id))
-        prepare = getattr(channel, "ticket_filed", None)  # channels without threads have none
-        if prepare is not None:
-            await prepare(ticket)
 
     async def edit(self, person_id: int, message_id: int, reply: Reply, *, caption: bool) -> None:
         channel = await self._channel(person_id)
