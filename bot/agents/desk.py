@@ -399,15 +399,19 @@ class AgentDesk:
             )
         await self.tell_buyer(ticket, text, **markup, dedupe=f"{change}:buyer")
 
-    async def notify_supervisors(self, ticket: TicketRecord, text: str | None = None) -> None:
-        """Tells each supervisor (ADMIN_IDS) privately, with the card; notes it in the topic."""
+    async def notify_supervisors(
+        self, ticket: TicketRecord, text: str | None = None, *, dedupe: str | None = None
+    ) -> None:
+        """Tells each supervisor (ADMIN_IDS) privately, with the card; notes it in the topic;
+        with `dedupe`, each once under that key (told again after a crash)."""
         text = text or t(self.language, "agent.escalation", number=ticket.number)
-        await self.post_in_ticket(ticket, text)
+        await self.post_in_ticket(ticket, text, dedupe=_keyed(dedupe, "alert"))
         if not self.online or self.direct is None:
             return
         card = await self.cards.text(ticket)
         for supervisor in self.supervisors:  # a refusal is logged by the outbox's worker
-            await self.direct.send(supervisor, [Reply(f"{text}\n\n{card}")])
+            key = _keyed(dedupe, f"alert:{supervisor}")
+            await self.direct.send(supervisor, [Reply(f"{text}\n\n{card}")], dedupe=key)
 
     async def post_in_group(self, text: str, *, key: str) -> None:
         """Queues a message of the bot for the group about no ticket; once per `key`."""
@@ -431,6 +435,10 @@ def status_change_key(ticket: TicketRecord, old: TicketStatus) -> str:
     audit entry with the same time (bot/services/tickets.py change_status)."""
     moved = f"{old.value}>{ticket.status.value}"
     return f"status:{ticket.id}:{moved}:{ticket.updated_at.astimezone(UTC).isoformat()}"
+
+
+def _keyed(dedupe: str | None, part: str) -> str | None:
+    return None if dedupe is None else f"{dedupe}:{part}"
 
 
 def _head(follow: dict) -> str | None:

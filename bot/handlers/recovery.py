@@ -4,7 +4,9 @@ where things stand, so nobody is left waiting for an answer that died with the p
 A button press is handled again (as `resumed`): every buyer button carries its draft's
 token and answers one step, so a press that was applied is refused as stale, and a Submit
 that filed its ticket gives the number as on a first press (the buyer never saw it).
-A message that had joined a ticket is relayed to the agents (never twice) and acknowledged.
+A message that had joined a ticket is relayed to the agents (never twice) and acknowledged;
+one that filed a review (its reason) has what follows the review done (each once) and is
+answered, as a resumed review or escalation press is (bot/conversation/aftercare.py).
 In the agents' group, an agent's answer that had been stored is queued for the buyer (never
 twice: one delivery per stored message, by a dedupe key), and its file kept. A status change
 the update made is shown on the card, in the topic and to the buyer (each once per change).
@@ -14,12 +16,15 @@ one whose replies were never queued."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application
 
 from bot.channels.telegram.buyer import message_event
 from bot.context import Services
+from bot.conversation import aftercare
 from bot.conversation.events import resuming
 from bot.conversation.messages import pending_of
 from bot.conversation.relay import deliver_followup
@@ -55,6 +60,8 @@ def interrupted_handler(application: Application):
             await _notices_again(services, update, person.display_name or "buyer",
                                  only=TicketStatus.INVESTIGATING)  # fmt: skip
             return
+        if update.callback_query is None and await _aftercare_again(services, update, language):
+            return
         prompt = await services.intake.current(user.id)
         if prompt is None or prompt.step not in QUESTIONS:
             return
@@ -77,6 +84,23 @@ async def _relay_again(services: Services, update: Update, language: str) -> boo
     reply = await deliver_followup(turn, added)
     await services.telegram_outbox.send(update.effective_chat.id, [reply], finishes_update=True)
     return True
+
+
+async def _aftercare_again(services: Services, update: Update, language: str) -> bool:
+    """A message that filed a review (its reason): what follows the review, each once, and
+    the buyer's answer. False when it filed none."""
+    event = message_event(update)
+    if event is None:
+        return False
+    turn = Turn(services, replace(event, resumed=True), language)
+    for change in await services.tickets.status_changes_during(update.update_id, turn.person_id):
+        replies = await aftercare.told_again(turn, change)
+        if replies:
+            await services.telegram_outbox.send(
+                update.effective_chat.id, replies, finishes_update=True
+            )
+            return True
+    return False
 
 
 async def _answer_again(services: Services, update: Update) -> None:
