@@ -283,12 +283,21 @@ class AgentDesk:
         row = await self.tickets.add_message(
             ticket.number, author_kind=AuthorKind.AGENT, author_id=agent_id, text=text
         )
-        await self.post_in_ticket(ticket, f"➡️ {escape(text)}", row=row.id)
+        return await self.deliver_prepared(ticket, row.id, text)
+
+    async def deliver_prepared(self, ticket: TicketRecord, row: int, text: str) -> bool:
+        """Queues the prepared answer stored as conversation message `row` for the topic and
+        the buyer: each once, however often it is asked (again after a crash between storing
+        and queueing: bot/handlers/recovery.py)."""
+        key = f"answer:{row}"
+        await self.post_in_ticket(ticket, f"➡️ {escape(text)}", row=row, dedupe=f"{key}:topic")
         language = await self._buyer_language(ticket)
         body = t(language, "notify.agent_reply", number=ticket.number, text=escape(text))
         try:
             reply = Reply(body, ticket=ticket.number)
-            await self.buyers.send(ticket.owner_id, reply, **self._followups(ticket, row.id))
+            await self.buyers.send(
+                ticket.owner_id, reply, **self._followups(ticket, row), dedupe=key
+            )
         except (TelegramError, ChannelUnavailable) as error:
             await self.report_undelivered(ticket, error)
             return False

@@ -8,7 +8,8 @@ A message that had joined a ticket is relayed to the agents (never twice) and ac
 one that filed a review (its reason) has what follows the review done (each once) and is
 answered, as a resumed review or escalation press is (bot/conversation/aftercare.py).
 In the agents' group, an agent's answer that had been stored is queued for the buyer (never
-twice: one delivery per stored message, by a dedupe key), and its file kept. A status change
+twice: one delivery per stored message, by a dedupe key), and its file kept; a canned answer
+(/canned) that had been stored is queued for the topic and the buyer the same way. A status change
 the update made is shown on the card, in the topic and to the buyer (each once per change).
 Otherwise the question the buyer is at, if any, is asked again, through the outbox: replies
 are queued with the update's done stamp, so an update that had effects but no done stamp is
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import Application
 
@@ -109,6 +110,9 @@ async def _answer_again(services: Services, update: Update) -> None:
     message, group = update.message, await services.groups.active()
     if message is None or group is None or message.chat_id != group.chat_id:
         return
+    if is_command(message, "canned"):
+        await _prepared_again(services, update)
+        return
     row = await services.tickets.find_message(message.chat_id, message.message_id)
     if row is None or row.author_kind is not AuthorKind.AGENT or row.buyer_message_id:
         return  # not an answer, or one the buyer already has
@@ -117,6 +121,22 @@ async def _answer_again(services: Services, update: Update) -> None:
     files = await services.tickets.list_attachments(ticket.number)
     if not any(item.ticket_message_id == row.id for item in files):
         await keep_agent_file(services, ticket.number, message, row.author_id)
+
+
+async def _prepared_again(services: Services, update: Update) -> None:
+    """A canned answer the command had stored: queued for the topic and the buyer (neither
+    twice when it had been queued before the crash)."""
+    for ticket, row in await services.tickets.answers_during(
+        update.update_id, update.effective_user.id
+    ):
+        if row.buyer_message_id is None and row.text:
+            await services.agents.deliver_prepared(ticket, row.id, row.text)
+
+
+def is_command(message: Message, name: str) -> bool:
+    """The message is the bot command `name` (/name or /name@bot)."""
+    text = message.text or ""
+    return text.startswith("/") and text.split(maxsplit=1)[0][1:].split("@")[0].lower() == name
 
 
 async def _notices_again(
