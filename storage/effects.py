@@ -106,6 +106,12 @@ async def finish_with(session: AsyncSession) -> Handling | None:
     return state
 
 
+def current_update() -> int | None:
+    """The id of the update being handled (None: outside the inbox's handling)."""
+    state = _current.get()
+    return None if state is None else state.update_id
+
+
 def confirm_done(state: Handling | None) -> None:
     """The transaction of `finish_with` has committed: the dispatcher need not stamp it."""
     if state is not None:

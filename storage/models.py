@@ -542,12 +542,16 @@ class WebOutboxMessage(Base):
     """A message for a web visitor, kept so a reconnecting page gets everything it missed."""
 
     __tablename__ = "web_outbox"
-    __table_args__ = (Index("ix_web_outbox_person_id_seq", "person_id", "seq", unique=True),)
+    __table_args__ = (
+        Index("ix_web_outbox_person_id_seq", "person_id", "seq", unique=True),
+        Index("ix_web_outbox_dedupe_key", "dedupe_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("people.id"))
     seq: Mapped[int] = mapped_column(BigInteger)
     payload: Mapped[dict[str, Any]]
+    dedupe_key: Mapped[str | None] = mapped_column(String(96))  # stored once per key
     created_at: Mapped[datetime]
     acked_at: Mapped[datetime | None]  # the page confirmed it has shown it
 

@@ -64,6 +64,20 @@ async def status_changes_during(
     return (await session.scalars(query)).all()
 
 
+async def messages_during(
+    session: AsyncSession, update_id: int, author_id: int
+) -> Sequence[TicketMessage]:
+    """The conversation messages `author_id` wrote since the update `update_id` arrived."""
+    arrived = select(InboxUpdate.received_at).where(InboxUpdate.update_id == update_id)
+    query = (
+        select(TicketMessage)
+        .where(TicketMessage.author_id == author_id,
+               TicketMessage.created_at >= arrived.scalar_subquery())
+        .order_by(TicketMessage.id)
+    )  # fmt: skip
+    return (await session.scalars(query)).all()
+
+
 SUBMITTED_AGAIN = "submitted_again"  # an intake's Submit answered with an open ticket
 
 

@@ -93,10 +93,10 @@ class AgentDesk:
     # ------------------------------------------------------------------ tickets and cards
 
     async def ticket_filed(self, ticket: TicketRecord) -> None:
-        """Queues the ticket's topic, card and evidence for the group; returns at once; opens
-        the ticket's topic in the buyer's chat where their channel has one."""
+        """Queues the ticket's topic, card and evidence for the group; returns at once. (The
+        ticket's topic in the buyer's chat opens after the reply that gives its number:
+        `Reply.opens`.)"""
         await self.post_pending_cards([ticket])
-        await self.buyers.ticket_filed(ticket)
 
     async def post_pending_cards(self, tickets: Sequence[TicketRecord]) -> None:
         """Queues a card for each ticket not in the group yet: never twice for one ticket."""
@@ -283,12 +283,21 @@ class AgentDesk:
         row = await self.tickets.add_message(
             ticket.number, author_kind=AuthorKind.AGENT, author_id=agent_id, text=text
         )
-        await self.post_in_ticket(ticket, f"➡️ {escape(text)}", row=row.id)
+        return await self.deliver_prepared(ticket, row.id, text)
+
+    async def deliver_prepared(self, ticket: TicketRecord, row: int, text: str) -> bool:
+        """Queues the prepared answer stored as conversation message `row` for the topic and
+        the buyer: each once, however often it is asked (again after a crash between storing
+        and queueing: bot/handlers/recovery.py)."""
+        key = f"answer:{row}"
+        await self.post_in_ticket(ticket, f"➡️ {escape(text)}", row=row, dedupe=f"{key}:topic")
         language = await self._buyer_language(ticket)
         body = t(language, "notify.agent_reply", number=ticket.number, text=escape(text))
         try:
             reply = Reply(body, ticket=ticket.number)
-            await self.buyers.send(ticket.owner_id, reply, **self._followups(ticket, row.id))
+            await self.buyers.send(
+                ticket.owner_id, reply, **self._followups(ticket, row), dedupe=key
+            )
         except (TelegramError, ChannelUnavailable) as error:
             await self.report_undelivered(ticket, error)
             return False
@@ -310,7 +319,7 @@ class AgentDesk:
         `then` (with the `buttons`) follows in the same message when it fits,
         otherwise in a message of its own: nothing is cut, and the buttons come last.
         """
-        if dedupe is not None and await self.outbox.queued([dedupe]):
+        if dedupe is not None and await self.buyers.sent_before(ticket.owner_id, [dedupe]):
             return True  # told before the crash
         await self.tickets.add_message(
             ticket.number, author_kind=AuthorKind.SYSTEM, text=plain_text(text)
@@ -399,15 +408,19 @@ class AgentDesk:
             )
         await self.tell_buyer(ticket, text, **markup, dedupe=f"{change}:buyer")
 
-    async def notify_supervisors(self, ticket: TicketRecord, text: str | None = None) -> None:
-        """Tells each supervisor (ADMIN_IDS) privately, with the card; notes it in the topic."""
+    async def notify_supervisors(
+        self, ticket: TicketRecord, text: str | None = None, *, dedupe: str | None = None
+    ) -> None:
+        """Tells each supervisor (ADMIN_IDS) privately, with the card; notes it in the topic;
+        with `dedupe`, each once under that key (told again after a crash)."""
         text = text or t(self.language, "agent.escalation", number=ticket.number)
-        await self.post_in_ticket(ticket, text)
+        await self.post_in_ticket(ticket, text, dedupe=_keyed(dedupe, "alert"))
         if not self.online or self.direct is None:
             return
         card = await self.cards.text(ticket)
         for supervisor in self.supervisors:  # a refusal is logged by the outbox's worker
-            await self.direct.send(supervisor, [Reply(f"{text}\n\n{card}")])
+            key = _keyed(dedupe, f"alert:{supervisor}")
+            await self.direct.send(supervisor, [Reply(f"{text}\n\n{card}")], dedupe=key)
 
     async def post_in_group(self, text: str, *, key: str) -> None:
         """Queues a message of the bot for the group about no ticket; once per `key`."""
@@ -431,6 +444,10 @@ def status_change_key(ticket: TicketRecord, old: TicketStatus) -> str:
     audit entry with the same time (bot/services/tickets.py change_status)."""
     moved = f"{old.value}>{ticket.status.value}"
     return f"status:{ticket.id}:{moved}:{ticket.updated_at.astimezone(UTC).isoformat()}"
+
+
+def _keyed(dedupe: str | None, part: str) -> str | None:
+    return None if dedupe is None else f"{dedupe}:{part}"
 
 
 def _head(follow: dict) -> str | None:

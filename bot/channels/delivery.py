@@ -21,20 +21,32 @@ if TYPE_CHECKING:
     from telegram import Message
 
     from bot.services.people import PeopleService
-    from bot.services.records import TicketRecord
 
 
 class BuyerChannel(Protocol):
     """One channel's way of reaching a buyer; each method returns the message id there
     (a channel with `queued = True` takes the follow-ups instead and returns None)."""
 
-    async def send(self, person_id: int, reply: Reply) -> int | None: ...
+    async def send(self, person_id: int, reply: Reply, *, dedupe: str | None = None) -> int | None:
+        """With `dedupe`, once per key: a message sent again after a crash is not shown twice
+        (None then: nothing was sent)."""
+        ...
 
     async def send_from_group(
-        self, person_id: int, message: Message, caption: str | None, *, ticket: str | None = None
+        self,
+        person_id: int,
+        message: Message,
+        caption: str | None,
+        *,
+        ticket: str | None = None,
+        dedupe: str | None = None,
     ) -> int | None:
         """A file an agent sent in the group, captioned `caption` (None: its own caption),
         about `ticket` (a channel with a thread per ticket posts it there)."""
+        ...
+
+    async def sent_before(self, keys: list[str]) -> set[str]:
+        """Which of these dedupe keys a message was sent (or queued) under."""
         ...
 
     async def edit(self, person_id: int, message_id: int, reply: Reply, *, caption: bool) -> None:
@@ -82,14 +94,15 @@ class BuyerDelivery:
         dedupe: str | None = None,
     ) -> int | None:
         """Sends (or queues) the message; the message id when the channel knows it now.
-        A queued channel queues it once per `dedupe` key (a resend after a crash)."""
+        Once per `dedupe` key (a resend after a crash): then None, and nothing follows."""
         channel = await self._channel(person_id)
         if getattr(channel, "queued", False):
             await channel.send(
                 person_id, reply, after=after, if_undelivered=if_undelivered, dedupe=dedupe
             )
             return None
-        return await self._now(channel.send(person_id, reply), after, if_undelivered)
+        sent = channel.send(person_id, reply, dedupe=dedupe)
+        return await self._now(sent, after, if_undelivered)
 
     async def send_all(
         self,
@@ -127,12 +140,21 @@ class BuyerDelivery:
                 after=after, if_undelivered=if_undelivered, dedupe=dedupe,
             )  # fmt: skip
             return None
-        sent = channel.send_from_group(person_id, message, caption, ticket=ticket)
+        sent = channel.send_from_group(person_id, message, caption, ticket=ticket, dedupe=dedupe)
         return await self._now(sent, after, if_undelivered)
 
+    async def sent_before(self, person_id: int, keys: list[str]) -> set[str]:
+        """Which of these dedupe keys a message to the buyer went under (on their channel)."""
+        try:
+            channel = await self._channel(person_id)
+        except ChannelUnavailable:
+            return set()
+        return await channel.sent_before(keys)
+
     async def _now(self, sending, after: Followup | None, if_undelivered: Followup | None):
-        """A channel that sends at once: what follows runs now; without `if_undelivered`,
-        its error is the caller's."""
+        """A channel that sends at once: what follows runs now (not when nothing was sent, a
+        message sent before under its key); without `if_undelivered`, its error is the
+        caller's."""
         try:
             message_id = await sending
         except TelegramError as error:
@@ -140,15 +162,9 @@ class BuyerDelivery:
                 raise
             await self.followups.run(if_undelivered, error)
             return None
-        await self.followups.run(after, message_id)
+        if message_id is not None:
+            await self.followups.run(after, message_id)
         return message_id
-
-    async def ticket_filed(self, ticket: TicketRecord) -> None:
-        """Lets the buyer's channel prepare for a new ticket (a topic of its own on Telegram)."""
-        channel = self.channels.get(await self.channel_name(ticket.owner_id))
-        prepare = getattr(channel, "ticket_filed", None)  # channels without threads have none
-        if prepare is not None:
-            await prepare(ticket)
 
     async def edit(self, person_id: int, message_id: int, reply: Reply, *, caption: bool) -> None:
         channel = await self._channel(person_id)

@@ -155,7 +155,10 @@ async def _submit(turn: Turn, token: str) -> list[Reply]:
         return [Reply(t(language, "intake.duplicate", number=number, status=status))]
     else:
         await svc.agents.ticket_filed(filed.ticket)
-    return [Reply(t(language, "intake.submitted", number=number), main_menu(language))]
+    # The number, then (queued with it, on a first press as on a resumed one) the opening of
+    # the ticket's topic in the buyer's chat.
+    submitted = t(language, "intake.submitted", number=number)
+    return [Reply(submitted, main_menu(language), opens=number)]
 
 
 async def _discard(turn: Turn, token: str) -> None:

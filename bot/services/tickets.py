@@ -305,6 +305,19 @@ class TicketService:
                 ))  # fmt: skip
             return changes
 
+    async def answers_during(
+        self, update_id: int, agent_id: int
+    ) -> list[tuple[TicketRecord, MessageRecord]]:
+        """The answers `agent_id` stored while the update `update_id` was handled (or since
+        it arrived), each with its ticket."""
+        async with transaction(self._sessions, read_only=True) as session:
+            return [
+                (TicketRecord.of(await session.get_one(Ticket, row.ticket_id)),
+                 MessageRecord.of(row))
+                for row in await repo.messages_during(session, update_id, agent_id)
+                if row.author_kind is AuthorKind.AGENT
+            ]  # fmt: skip
+
     async def assign(
         self, number: str, assignee_id: int | None, actor_id: int | None
     ) -> TicketRecord:

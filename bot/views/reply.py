@@ -43,6 +43,9 @@ class Reply:
     # The ticket the message is about: where the channel has a thread per ticket (topics in
     # a Telegram private chat), it goes there; otherwise the channel ignores it.
     ticket: str | None = None
+    # The ticket this message announces as filed: a channel with a thread per ticket opens
+    # the ticket's thread right after it (the buyer reads the number first).
+    opens: str | None = None
 
 
 def plain_text(html: str) -> str:

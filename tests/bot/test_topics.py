@@ -77,9 +77,11 @@ async def test_a_filed_ticket_gets_its_own_topic_in_the_buyers_chat(
     assert topic.name == f"{ticket.number} · {category}"
     intro = world.fake.sent_to(buyer, ticket.buyer_topic_id)
     assert ticket.number in intro[0].content and category in intro[0].content
-    # The filing itself is answered where the buyer filed: the main thread.
-    assert ticket.number in world.fake.sent_to(buyer)[-1].content
-    assert world.fake.sent_to(buyer)[-1].thread_id is None
+    # The filing itself is answered where the buyer filed, the main thread, and first: the
+    # buyer reads the number before the topic opens.
+    *_, submitted, opened = world.fake.sent_to(buyer)
+    assert ticket.number in submitted.content and submitted.thread_id is None
+    assert opened.id == intro[0].id and len(intro) == 1
 
     before = len(world.fake.sent_to(buyer, ticket.buyer_topic_id))
     where = {"thread_id": (await newest_ticket(desk, buyer)).group_topic_id}

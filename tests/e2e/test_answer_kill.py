@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.agents.canned import load_canned
 from storage.db import create_engine
 from storage.migrate import upgrade_database
 from storage.models import OutboxMessage, Ticket
@@ -20,7 +21,7 @@ from tests.e2e.kill_window import (
     kill_while_press_is_answered,
     kill_with_outbox_locked,
 )
-from tests.e2e.process import BotProcess
+from tests.e2e.process import PROJECT, BotProcess
 from tests.e2e.test_followup_kill import joined
 from tests.fakes import FakeTelegram
 from tests.fakes.rasa import FakeRasa, serve_fake_rasa
@@ -65,6 +66,50 @@ async def test_killed_before_an_answer_was_queued_the_buyer_has_it_once_after_re
         rows = await inbox_rows(database)
     answers = [m for m in fake.sent_to(buyer) if ANSWER in (m.content or "")]
     assert len(answers) == 1 and number in answers[0].content
+    assert all(row.done_at is not None for row in rows)
+
+
+async def test_killed_before_a_canned_answer_was_queued_it_comes_once_after_restart(
+    tmp_path: Path, telegram: tuple[FakeTelegram, str]
+) -> None:
+    """/canned stores the answer, then queues it for the topic and the buyer; the bot dies
+    between. After the restart the buyer has it once, and the topic shows it once."""
+    fake, base_url = telegram
+    buyer = fake.add_user("李雷", language_code="zh-hans", started=True)
+    agent = fake.add_user("王客服")
+    group = fake.add_group("客服中心", is_forum=True, members={agent: "member"})
+    canned = load_canned(PROJECT / "config" / "canned_answers.toml")["received"]["zh"]
+    async with postgres_schema("e2e_canned") as database, serve_fake_rasa(FakeRasa()) as rasa:
+        await upgrade_database(database)
+        env = bot_env(database, rasa.url, group, tmp_path)
+        bot = BotProcess(fake, base_url, env, tmp_path / "bot.log")
+        outside = create_engine(database)
+        try:
+            await bot.start()
+            number, card = await filed_with_card(fake, buyer, group)
+            before, notes = len(fake.sent_to(buyer)), len(fake.sent_to(group))
+            await kill_with_outbox_locked(  # the answer is stored, its delivery waits
+                outside, bot,
+                lambda: fake.send_text(agent, "/canned received", chat=group,
+                                       thread_id=card.thread_id),
+                joined(canned),
+            )  # fmt: skip
+            assert len(fake.sent_to(buyer)) == before
+            await bot.start()
+            await fake.wait_for(
+                lambda: any(canned in (m.content or "") for m in fake.sent_to(buyer)) or None,
+                timeout=30, what="the canned answer for the buyer",
+            )  # fmt: skip
+            await asyncio.sleep(1.5)
+            await bot.stop()
+        finally:
+            bot.kill()
+            await outside.dispose()
+        rows = await inbox_rows(database)
+    answers = [m for m in fake.sent_to(buyer)[before:] if canned in (m.content or "")]
+    assert len(answers) == 1 and number in answers[0].content
+    shown = [m for m in fake.sent_to(group)[notes:] if canned in (m.content or "")]
+    assert len(shown) == 1 and shown[0].content.startswith("➡️"), [m.content for m in shown]
     assert all(row.done_at is not None for row in rows)
 
 

@@ -9,7 +9,6 @@ from telegram import Message
 from bot.channels.telegram.buyer_topics import BuyerTopics
 from bot.channels.telegram.outbox import TelegramOutbox
 from bot.outbox.followups import Followup
-from bot.services.records import TicketRecord
 from bot.views.reply import Reply
 
 
@@ -38,14 +37,8 @@ class TelegramBuyers:
             after=after, if_undelivered=if_undelivered, dedupe=dedupe,
         )  # fmt: skip
 
-    async def ticket_filed(self, ticket: TicketRecord) -> None:
-        """Queues the opening of the ticket's topic in the buyer's chat (where the bot has
-        topics), before the replies that follow the filing."""
-        if self.topics is None:
-            return
-        intro = await self.topics.intro(ticket)
-        if intro is not None:
-            await self.outbox.introduce_topic(ticket.owner_id, ticket.number, intro)
+    async def sent_before(self, keys: list[str]) -> set[str]:
+        return await self.outbox.store.queued(keys)
 
     async def edit(self, person_id: int, message_id: int, reply: Reply, *, caption: bool) -> None:
         bot = self.outbox.bot

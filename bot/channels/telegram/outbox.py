@@ -9,7 +9,8 @@ buyer's chat, found (or made again, when the buyer deleted it) at the moment it 
 
 Kinds: `text` (sendMessage), `copy` (copyMessage), `document` (sendDocument of a file made
 for the message, kept in QueuedFiles until it is sent), `intro` (the first message of a
-ticket's topic in the buyer's chat: made and introduced when sent, nothing without topics).
+ticket's topic in the buyer's chat: made and introduced when sent, nothing without topics;
+queued right after the reply that gives the ticket's number, in the same transaction).
 """
 
 from __future__ import annotations
@@ -84,8 +85,13 @@ class TelegramOutbox:
         **options: Any,
     ) -> None:
         """Queues the replies in order; `after` / `if_undelivered` follow the last one;
-        with `dedupe`, not when they were queued before under that key."""
-        items = [text_item(chat_id, reply, **options) for reply in replies]
+        with `dedupe`, not when they were queued before under that key. A reply that opens a
+        ticket is followed by the opening of the ticket's topic, queued with it."""
+        items = []
+        for reply in replies:
+            items.append(text_item(chat_id, reply, **options))
+            if reply.opens is not None:
+                items += await self._intro(chat_id, reply.opens)
         await self.queue(chat_id, items, finishes_update=finishes_update, after=after,
                          if_undelivered=if_undelivered, dedupe=dedupe)  # fmt: skip
 
@@ -130,10 +136,13 @@ class TelegramOutbox:
         in_use = {payload["file"] for payload in await self.store.unsent_payloads(DOCUMENT)}
         return await self.files.sweep(in_use, older_than)
 
-    async def introduce_topic(self, chat_id: int, number: str, text: str) -> None:
-        """Queues the first message of ticket `number`'s topic in the buyer's chat; the topic
-        is made when it is sent (where the bot has topics in private chats)."""
-        await self.queue(chat_id, [(INTRO, {"chat": chat_id, "text": text, "ticket": number})])
+    async def _intro(self, chat_id: int, number: str) -> list[tuple[str, dict[str, Any]]]:
+        """The first message of ticket `number`'s topic in the buyer's chat; the topic is made
+        when it is sent (nothing where the bot has no topics in private chats)."""
+        if self.topics is None:
+            return []
+        text = await self.topics.intro(await self.topics.tickets.get(number))
+        return [] if text is None else [(INTRO, {"chat": chat_id, "text": text, "ticket": number})]
 
     async def queue(
         self,
@@ -145,8 +154,9 @@ class TelegramOutbox:
         if_undelivered: Followup | None = None,
         dedupe: str | None = None,
     ) -> None:
-        if items:
-            last = items[-1][1]
+        replies = [payload for kind, payload in items if kind != INTRO]
+        if replies:  # a topic's opening (sent or not) is not what the sender waits for
+            last = replies[-1]
             if after is not None:
                 last["after"] = after
             if if_undelivered is not None:

@@ -43,18 +43,26 @@ class WebChat:
 
     # ------------------------------------------------------------- buyer delivery (channel)
 
-    async def send(self, person_id: int, reply: Reply) -> int:
-        return await self.post(person_id, payload_of(reply))
+    async def send(self, person_id: int, reply: Reply, *, dedupe: str | None = None) -> int | None:
+        return await self.post(person_id, payload_of(reply), dedupe=dedupe)
 
     async def send_from_group(
-        self, person_id: int, message: Message, caption: str | None, *, ticket: str | None = None
-    ) -> int:
+        self,
+        person_id: int,
+        message: Message,
+        caption: str | None,
+        *,
+        ticket: str | None = None,
+        dedupe: str | None = None,
+    ) -> int | None:
         """An agent's file: fetched from Telegram once and kept, then shown like any message;
         what the page cannot show (voice, a sticker, a place...) is named in a clear line."""
+        if dedupe is not None and await self.outbox.stored(dedupe):
+            return None  # shown before a crash: not fetched again
         media = message.photo[-1] if message.photo else (message.video or message.document)
         if media is None:
             return await self.post(person_id, payload_of(Reply(await self._not_shown(
-                person_id, message, caption))))  # fmt: skip
+                person_id, message, caption))), dedupe=dedupe)  # fmt: skip
         kind = "photo" if message.photo else ("video" if message.video else "document")
         name = getattr(media, "file_name", None)
         mime = "image/jpeg" if message.photo else getattr(media, "mime_type", None)
@@ -63,7 +71,10 @@ class WebChat:
         html = caption if caption is not None else (message.caption_html or "")
         payload = payload_of(Reply(html))
         payload["file"] = {"digest": stored.digest, "kind": kind, "name": name, "mime": mime}
-        return await self.post(person_id, payload)
+        return await self.post(person_id, payload, dedupe=dedupe)
+
+    async def sent_before(self, keys: list[str]) -> set[str]:
+        return await self.outbox.keyed(keys)
 
     async def _not_shown(self, person_id: int, message: Message, caption: str | None) -> str:
         person = await self.services.people.get_or_create(person_id)
@@ -77,9 +88,14 @@ class WebChat:
         """The page keeps what it showed: the edited text follows as a new message."""
         await self.post(person_id, payload_of(reply))
 
-    async def post(self, person_id: int, payload: dict[str, Any]) -> int:
-        """Stores the message in the visitor's outbox and shows it on their open pages."""
-        seq = await self.outbox.append(person_id, payload)
+    async def post(
+        self, person_id: int, payload: dict[str, Any], *, dedupe: str | None = None
+    ) -> int | None:
+        """Stores the message in the visitor's outbox and shows it on their open pages; with
+        `dedupe`, once per key (None: stored before)."""
+        seq = await self.outbox.append(person_id, payload, dedupe=dedupe)
+        if seq is None:
+            return None
         await self.push(person_id, {"t": "msg", "seq": seq, **payload, "unread": False})
         return seq
 

@@ -3,7 +3,9 @@
 Every message for a visitor (the bot's replies, the agents' answers, status notices, and the
 visitor's own messages so that a reload shows the whole conversation) gets the next sequence
 number of that visitor. A page that reconnects says the last number it has; it gets the rest.
-A message the page never confirmed is replayed marked unread.
+A message the page never confirmed is replayed marked unread. A message sent with a key
+(a status notice, an agent's answer: the keys the Telegram outbox uses) is stored once per
+key, so that telling it again after a crash does not show it twice.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.clock import Clock
 from storage.db import SessionFactory, dialect_insert, transaction
@@ -39,11 +42,16 @@ class WebOutbox:
     def __init__(self, sessions: SessionFactory, clock: Clock) -> None:
         self._sessions, self._clock = sessions, clock
 
-    async def append(self, person_id: int, payload: dict[str, Any]) -> int:
-        """Stores the message with the visitor's next number and returns the number."""
+    async def append(
+        self, person_id: int, payload: dict[str, Any], *, dedupe: str | None = None
+    ) -> int | None:
+        """Stores the message with the visitor's next number and returns the number; with
+        `dedupe`, not when a message was stored under that key before (None)."""
         for attempt in range(5):
             try:
                 async with transaction(self._sessions) as session:
+                    if dedupe is not None and await self._stored(session, dedupe):
+                        return None
                     last = await session.scalar(
                         select(func.max(WebOutboxMessage.seq)).where(
                             WebOutboxMessage.person_id == person_id
@@ -55,15 +63,23 @@ class WebOutbox:
                             person_id=person_id,
                             seq=seq,
                             payload=payload,
+                            dedupe_key=dedupe,
                             created_at=self._clock(),
                             acked_at=None,
                         )
                     )
                 return seq
-            except IntegrityError:
+            except IntegrityError:  # another writer took the number (or stored the key)
                 if attempt == 4:
                     raise
         raise AssertionError("unreachable")
+
+    @staticmethod
+    async def _stored(session: AsyncSession, dedupe: str) -> bool:
+        found = await session.scalar(
+            select(WebOutboxMessage.id).where(WebOutboxMessage.dedupe_key == dedupe)
+        )
+        return found is not None
 
     async def since(self, person_id: int, after: int) -> list[Stored]:
         """The visitor's messages numbered above `after`, oldest first."""
@@ -75,6 +91,18 @@ class WebOutbox:
                 .limit(REPLAY_LIMIT)
             )
             return [Stored(r.seq, r.payload, r.acked_at is None) for r in rows]
+
+    async def stored(self, dedupe: str) -> bool:
+        """Whether a message was stored under the key."""
+        return bool(await self.keyed([dedupe]))
+
+    async def keyed(self, keys: list[str]) -> set[str]:
+        """Which of these keys a message was stored under."""
+        if not keys:
+            return set()
+        query = select(WebOutboxMessage.dedupe_key).where(WebOutboxMessage.dedupe_key.in_(keys))
+        async with transaction(self._sessions, read_only=True) as session:
+            return set((await session.scalars(query)).all())
 
     async def last_seq(self, person_id: int) -> int:
         async with transaction(self._sessions, read_only=True) as session:
