@@ -3,7 +3,7 @@
 # load of a shared machine falls on both), each run `benchmarks/nlu_bench.py --latency
 # --components` on a model trained once per pipeline, then one table of all runs.
 #
-#   benchmarks/nlu_ab.sh nlu/pipelines/production.yml nlu/config.yml        # 4 runs, ~8 min
+#   benchmarks/nlu_ab.sh nlu/pipelines/sparse.yml nlu/config.yml        # 4 runs, ~8 min
 #   ROUNDS=3 OUT=/tmp/nlu-ab benchmarks/nlu_ab.sh A.yml B.yml               # A B A B A B
 #
 # Models go to $OUT/models (default /tmp/nlu-ab), named after the pipeline file and the

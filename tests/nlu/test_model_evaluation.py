@@ -21,9 +21,9 @@ EVALUATION_FILE = DATA / "nlu_eval.yml"
 DEVELOPMENT_FILE = DATA / "nlu_dev.yml"
 DEVELOPMENT2_FILE = DATA / "nlu_dev2.yml"
 HELD_OUT = [  # (file, fewest messages, lowest macro-F1 accepted)
-    (DEVELOPMENT_FILE, 400, 0.94),  # measured 0.973 (517 messages)
-    (DEVELOPMENT2_FILE, 400, 0.89),  # measured 0.930 (472 messages)
-    (EVALUATION_FILE, 120, 0.95),  # measured 0.982 (149 messages)
+    (DEVELOPMENT_FILE, 400, 0.94),  # measured 0.968 (517 messages; 0.973 before the gate)
+    (DEVELOPMENT2_FILE, 400, 0.89),  # measured 0.947 (472 messages; 0.930 before the gate)
+    (EVALUATION_FILE, 120, 0.95),  # measured 0.990 (149 messages; 0.982 before the gate)
 ]
 
 
