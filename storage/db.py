@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.sql.dml import Insert
 
 from storage.effects import mark_effects_with
-from storage.sqlite_driver import one_trip_creator
+from storage.sqlite_driver import OneTripConnection, one_trip_creator
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +187,9 @@ def _configure_sqlite(
     def _on_begin(connection: Connection) -> None:
         # A deferred transaction that later writes fails with "database is locked" instead of
         # waiting; IMMEDIATE takes the write lock up front, where busy_timeout applies.
-        if connection.get_execution_options().get(READ_ONLY):
-            connection.exec_driver_sql("BEGIN")
+        begin = "BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
+        driver = connection.connection.driver_connection
+        if isinstance(driver, OneTripConnection):
+            driver.begin_with_next_statement(begin)  # sent with the first statement
         else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            connection.exec_driver_sql(begin)

@@ -5,7 +5,8 @@ makes four such calls per statement (a cursor, the statement, its rows, closing 
 four hand-offs between the threads, each a queue put, a wake-up of the event loop and a
 future, which cost more of the bot's CPU than SQLite itself. Here the cursor is made, run,
 read whole and closed in one call on that thread; what SQLAlchemy then asks of the cursor
-(description, rows, rowcount, lastrowid) is answered from what that call brought back.
+(description, rows, rowcount, lastrowid) is answered from what that call brought back, and
+a transaction's BEGIN (storage/db.py issues it by hand) rides in its first statement's trip.
 SQLAlchemy reads every row of a result at once anyway; the thread, the connection and its
 transactions are aiosqlite's, unchanged.
 
@@ -26,9 +27,13 @@ from sqlalchemy.dialects.sqlite import aiosqlite as sqlalchemy_aiosqlite
 _Outcome = tuple[Any, int, int | None, list]
 
 
-def _run(connection: sqlite3.Connection, sql: str, parameters: Any, many: bool) -> _Outcome:
+def _run(
+    connection: sqlite3.Connection, begin: str | None, sql: str, parameters: Any, many: bool
+) -> _Outcome:
     cursor = connection.cursor()
     try:
+        if begin is not None:
+            cursor.execute(begin)
         if many:
             cursor.executemany(sql, parameters)
         else:
@@ -55,7 +60,8 @@ class OneTripCursor:
 
     async def _call(self, sql: str, parameters: Any, many: bool) -> OneTripCursor:
         connection = self._connection
-        outcome = await connection._execute(_run, connection._conn, sql, parameters, many)
+        begin, connection._begin = connection._begin, None
+        outcome = await connection._execute(_run, connection._conn, begin, sql, parameters, many)
         self.description, self.rowcount, self.lastrowid, self._rows = outcome
         return self
 
@@ -91,9 +97,30 @@ class OneTripCursor:
 
 
 class OneTripConnection(aiosqlite.Connection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._begin: str | None = None
+
+    def begin_with_next_statement(self, begin: str) -> None:
+        """`begin` (BEGIN, BEGIN IMMEDIATE) goes with the next statement, in its trip; a
+        transaction that ends before any statement made no trip and has nothing to end."""
+        self._begin = begin
+
     @contextmanager
     async def cursor(self) -> OneTripCursor:  # type: ignore[override]
         return OneTripCursor(self)
+
+    async def commit(self) -> None:
+        if self._begin is not None:
+            self._begin = None
+            return
+        await super().commit()
+
+    async def rollback(self) -> None:
+        if self._begin is not None:
+            self._begin = None
+            return
+        await super().rollback()
 
 
 def one_trip_creator(url: URL) -> Callable[[], OneTripConnection]:

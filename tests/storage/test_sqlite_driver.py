@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import event, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from storage.db import create_engine
 
@@ -39,7 +39,7 @@ def count_trips(engine) -> list[str]:
     return trips
 
 
-async def test_a_transaction_of_two_statements_is_four_trips(tmp_path) -> None:
+async def test_a_transaction_of_two_statements_is_three_trips(tmp_path) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'trips.sqlite3'}")
     trips = count_trips(engine)
     async with engine.connect() as connection:  # connecting: its own set-up trips
@@ -50,8 +50,36 @@ async def test_a_transaction_of_two_statements_is_four_trips(tmp_path) -> None:
         await connection.execute(text("SELECT 2"))
     made = list(trips)
     await engine.dispose()
-    # BEGIN IMMEDIATE, two statements, COMMIT (aiosqlite's own cursor made it twelve)
-    assert made == ["_run", "_run", "_run", "commit"]
+    # BEGIN IMMEDIATE with the first statement, the second, COMMIT (aiosqlite's own cursor
+    # and a BEGIN of its own made it twelve)
+    assert made == ["_run", "_run", "commit"]
+
+
+async def test_a_transaction_without_statements_makes_no_trip(tmp_path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'trips.sqlite3'}")
+    trips = count_trips(engine)
+    async with engine.connect() as connection:
+        await connection.rollback()
+    trips.clear()
+    async with engine.begin():
+        pass
+    made = list(trips)
+    await engine.dispose()
+    assert made == []
+
+
+async def test_the_begin_sent_with_the_first_statement_takes_the_write_lock(tmp_path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'lock.sqlite3'}"
+    first, second = create_engine(url), create_engine(url, busy_timeout_ms=100)
+    try:
+        async with first.begin() as holding:
+            await holding.execute(text("SELECT 1"))  # a read, but the BEGIN was IMMEDIATE
+            with pytest.raises(OperationalError, match="locked"):
+                async with second.begin() as waiting:
+                    await waiting.execute(text("SELECT 1"))
+    finally:
+        await first.dispose()
+        await second.dispose()
 
 
 async def test_rows_counts_and_ids_come_back_as_from_aiosqlite(engine) -> None:
