@@ -2,10 +2,12 @@
 
     .venv/bin/python benchmarks/nlu_bench.py            # production model, trained if missing
     .venv/bin/python benchmarks/nlu_bench.py --train-into /tmp/nlu-bench-models --json out.json
+    .venv/bin/python benchmarks/nlu_bench.py --model /tmp/other/nlu-x.tar.gz --latency
 
 The model comes from ensure_model() (the one the bot serves); `--train-into DIR` trains it afresh
 into DIR, with an empty Rasa cache, and times that. The server listens on a free loopback port
-and is stopped at the end.
+and is stopped at the end. `--model FILE` serves that model as it is (for an A/B of two
+pipelines, benchmarks/nlu_ab.sh).
 
 Quality: every message of the two development sets (tests/data/nlu_dev.yml, nlu_dev2.yml)
 and of the evaluation set (tests/data/nlu_eval.yml) is parsed and scored as the bot sees it
@@ -30,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +73,7 @@ class Timing:
     seconds: float
     per_second: float
     server_cpu_ms_per_message: float
+    dense_gate_passed: float | None = None  # share of answers that the dense gate let through
 
 
 def process_tree(pid: int) -> list[int]:
@@ -158,15 +161,19 @@ async def one_at_a_time(
     client: httpx.AsyncClient, texts: list[str], count: int, pid: int
 ) -> tuple[Timing, list[dict[str, Any]]]:
     """Sends `count` messages one after another; also returns the answers of the first pass."""
-    samples, answers = [], []
+    samples, answers, passed = [], [], []
     cpu, started = cpu_seconds(pid), time.perf_counter()
     for index in range(count):
         elapsed, answer = await parse(client, texts[index % len(texts)])
         samples.append(elapsed)
+        passed.append(answer.get("dense_gate_passed"))
         if index < len(texts):
             answers.append(answer)
     seconds, cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu
-    return summarise("one at a time", samples, seconds, cpu), answers
+    timing = summarise("one at a time", samples, seconds, cpu)
+    if any(p is not None for p in passed):
+        timing = replace(timing, dense_gate_passed=sum(map(bool, passed)) / len(passed))
+    return timing, answers
 
 
 async def concurrently(
@@ -277,6 +284,9 @@ async def score_sets(client: httpx.AsyncClient, sets: list[Path]) -> dict[str, A
             "reliability": reliability(examples, answers),
             "thresholds": at_threshold(examples, answers),
         }
+        if any("dense_gate_passed" in a for a in answers):
+            passed = [bool(a.get("dense_gate_passed")) for a in answers]
+            scored[path.name]["dense_gate_passed"] = sum(passed) / len(passed)
     return scored
 
 
@@ -292,8 +302,10 @@ def component_times(model: Path, sets: list[Path]) -> str:
     return "\ncomponents " + done.stdout
 
 
-def obtain_model(train_into: Path | None) -> tuple[Path, float | None]:
+def obtain_model(train_into: Path | None, given: Path | None = None) -> tuple[Path, float | None]:
     """The production model and the seconds its training took (None when it was reused)."""
+    if given is not None:
+        return given.resolve(), None
     if train_into is None:
         paths = NluPaths()
         existed = model_file(paths).exists()
@@ -366,6 +378,8 @@ def report(result: dict[str, Any]) -> None:
             f"{t['mean_ms']:>8.1f} {t['max_ms']:>8.1f} {t['per_second']:>7.1f} "
             f"{t['server_cpu_ms_per_message']:>10.1f}"
         )
+        if t.get("dense_gate_passed") is not None:
+            print(f"  {'':24} dense gate passed by {t['dense_gate_passed']:.1%} of these messages")
     idle, end = result["memory_after_start"], result["memory_at_end"]
     print(
         f"memory of the rasa process tree ({len(end['processes'])} process(es)): "
@@ -390,6 +404,8 @@ def report_quality(scored: dict[str, Any]) -> None:
                 f"  {name:14} {model:28} {q['messages']:>4} {q['macro_f1']:>9.3f} "
                 f"{q['accuracy']:>9.3f} {q['fallback']:>9}"
             )
+        if "dense_gate_passed" in scored[name]:
+            print(f"  {name:14} dense gate passed by {scored[name]['dense_gate_passed']:.1%}")
     for name in sets:
         production, base = scored[name]["production"], scored[name]["baseline"]
         print(f"\n{name}: per-intent F1, production / baseline")
@@ -426,6 +442,7 @@ def main() -> None:
         help="labelled sets to score and whose texts to send",
     )
     parser.add_argument("--train-into", type=Path, help="train afresh into this models folder")
+    parser.add_argument("--model", type=Path, help="serve this model file, as it is")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument(
         "--latency", action="store_true", help="timings, memory and components only, no scores"
@@ -437,7 +454,9 @@ def main() -> None:
     if args.messages < 100 or args.clients < 1:
         parser.error("--messages must be at least 100 and --clients at least 1")
 
-    model, training_seconds = obtain_model(args.train_into)
+    if args.model is not None and args.train_into is not None:
+        parser.error("--model and --train-into exclude each other")
+    model, training_seconds = obtain_model(args.train_into, args.model)
     with tempfile.TemporaryDirectory(prefix="nlu-bench-") as folder:
         server = NluServer(model, free_port(), log_file=Path(folder) / "rasa.log")
         started = time.monotonic()

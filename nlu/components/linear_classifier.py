@@ -17,6 +17,14 @@ sentence vector) get a second logistic regression of that C, whose scores are ad
 sparse model's (linear.py); a message parsed without them is refused rather than scored on
 half a model. Without `dense_c` dense features are ignored.
 
+With `dense_gate` as well, the classifier encodes messages itself (nlu/components/encoder.py,
+no featuriser in the pipeline) and only those whose best sparse probability is below the gate:
+a confident message keeps the sparse model's calibrated answer and never pays for the encoder,
+an unsure one gets both models' scores with the temperature fitted for the unsure ones
+(linear.py). `dense_max_tokens` bounds the encoder's cost on long messages. The parse answer
+says which messages were encoded (`dense_gate_passed`). Training still encodes every example
+and fits both models on all of them.
+
 LinearResponseSelector stands in for Rasa's ResponseSelector: it picks the answer key of a
 retrieval intent (faq/how_long…) and writes the same `response_selector` output, which the
 bot reads (`faq_key`) and which Rasa's `utter_faq` action answers from.
@@ -39,6 +47,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import coo_matrix, csr_matrix, hstack
 from sklearn.feature_extraction.text import CountVectorizer
 
+from nlu.components.encoder import SentenceEncoder
 from nlu.components.linear import CalibratedLinearModel
 
 MODEL_FILE = "model.npz"
@@ -91,6 +100,13 @@ class _LinearComponent(GraphComponent):
         if features is not None:
             self.rasa_width = int(features["rasa_width"])
             self.characters = self._characters(features["vocabulary"])
+        gated = self.config["dense_gate"] is not None and self.config["dense_c"] is not None
+        if model is not None:  # a trained model encodes as it was trained
+            gated = model.dense_gate is not None
+            self.config["dense_max_tokens"] = (features or {}).get("dense_max_tokens")
+        self.encoder: SentenceEncoder | None = (
+            SentenceEncoder(self.config["dense_max_tokens"]) if gated else None
+        )
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -101,7 +117,17 @@ class _LinearComponent(GraphComponent):
             "ranking_length": 10,
             "char_ngrams": [1, 4],  # n-grams of the whole message; [] for none
             "dense_c": None,  # C of the model over dense sentence features; None: not used
+            # with dense_c: encode here, only messages whose best sparse probability is below
+            "dense_gate": None,
+            "dense_max_tokens": None,  # tokens the encoder reads of a message; None: all
         }
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        # the encoder's version, so that Rasa's cache never reuses a model of another encoder
+        if config.get("dense_gate") is None or config.get("dense_c") is None:
+            return None
+        return SentenceEncoder.version()
 
     def _characters(self, vocabulary: dict[str, int] | None = None) -> CountVectorizer | None:
         if not self.config["char_ngrams"]:
@@ -194,7 +220,10 @@ class _LinearComponent(GraphComponent):
 
     def dense(self, messages: list[Message]) -> np.ndarray | None:
         """One row per message: its dense sentence features, or None if they are not used
-        (a trained model uses them if it was trained with them)."""
+        (a trained model uses them if it was trained with them). With a gate, this
+        component's own encoder makes them."""
+        if self.encoder is not None:
+            return self.encoder.encode([str(m.get(TEXT) or "") for m in messages])
         used = (
             self.config["dense_c"] is not None
             if self.model is None
@@ -225,11 +254,13 @@ class _LinearComponent(GraphComponent):
             seed=int(self.config["random_seed"]),
             dense=self.dense(examples),
             dense_c=100.0 if dense_c is None else float(dense_c),
+            dense_gate=None if self.encoder is None else float(self.config["dense_gate"]),
         )
         vocabulary = self.characters.vocabulary_ if self.characters is not None else {}
         features = {
             "rasa_width": self.rasa_width,
             "vocabulary": {gram: int(column) for gram, column in vocabulary.items()},
+            "dense_max_tokens": self.config["dense_max_tokens"],
         }
         with self._model_storage.write_to(self._resource) as directory:
             self.model.save(directory / MODEL_FILE)
@@ -237,15 +268,23 @@ class _LinearComponent(GraphComponent):
         return self._resource
 
     def _rankings(self, messages: list[Message]) -> list[list[tuple[str, float]]]:
+        return self._scored(messages)[0]
+
+    def _scored(self, messages: list[Message]) -> tuple[list[list[tuple[str, float]]], Any]:
+        """The rankings, and which messages got the dense scores."""
         assert self.model is not None
-        probabilities = self.model.predict_proba_rows(
-            [self.row(m) for m in messages], self.dense(messages)
-        )
+        sparse = self.model.sparse_scores_rows([self.row(m) for m in messages])
+        if self.encoder is not None or self.model.dense_dimensions is None:
+            dense: Any = lambda where: self.dense([messages[i] for i in where])  # noqa: E731
+        else:
+            dense = self.dense(messages)
+        probabilities, used = self.model.probabilities(sparse, dense)
         order = np.argsort(-probabilities, axis=1)[:, : int(self.config["ranking_length"])]
-        return [
+        rankings = [
             [(str(self.model.classes[i]), float(row[i])) for i in top]
             for row, top in zip(probabilities, order, strict=True)
         ]
+        return rankings, used
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -259,10 +298,13 @@ class LinearIntentClassifier(_LinearComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         if self.model is None or not messages:
             return messages
-        for message, ranking in zip(messages, self._rankings(messages), strict=True):
+        rankings, used = self._scored(messages)
+        for message, ranking, encoded in zip(messages, rankings, used, strict=True):
             named = [{"name": name, "confidence": confidence} for name, confidence in ranking]
             message.set(INTENT, named[0], add_to_output=True)
             message.set("intent_ranking", named, add_to_output=True)
+            if self.encoder is not None:
+                message.set("dense_gate_passed", bool(encoded), add_to_output=True)
         return messages
 
 

