@@ -22,6 +22,7 @@ from telegram.request import BaseRequest
 
 from bot.agents.desk import AgentDesk
 from bot.agents.posting import CardWriter, GroupPoster
+from bot.aiohttp_request import AiohttpRequest
 from bot.channels.delivery import BuyerDelivery
 from bot.channels.telegram import buyer
 from bot.channels.telegram.buyer_topics import BuyerTopics
@@ -121,7 +122,9 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     else:
-        builder = builder.request(RetryingRequest())
+        # getUpdates on a connection of its own, not retried here: bot/inbox/polling.py
+        # waits and asks again itself.
+        builder = builder.request(RetryingRequest()).get_updates_request(AiohttpRequest())
     application = builder.build()
     _register_handlers(application, settings)
     return application

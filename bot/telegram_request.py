@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 
 from telegram.error import NetworkError, TimedOut
-from telegram.request import HTTPXRequest, RequestData
+from telegram.request import BaseRequest, RequestData
 from tenacity import (
     AsyncRetrying,
     RetryError,
@@ -24,13 +24,13 @@ from tenacity import (
     wait_exponential,
 )
 
+from bot.aiohttp_request import AiohttpRequest
 from storage.effects import before_visible_effect
 
 log = logging.getLogger(__name__)
 
-# Connections to the Bot API kept open. With PTB's default of one, every concurrent call
-# (the buyers' lanes send at once) queues for it, and httpcore's pool goes over the queue at
-# each request and response; with many, it checks each idle connection at each request.
+# Connections to the Bot API kept open. With one, every concurrent call (the buyers' lanes
+# send at once) queues for it.
 CONNECTIONS = 8
 
 # Bot API calls that show nothing to anyone; answerCallbackQuery only stops a spinner.
@@ -52,8 +52,8 @@ class ServerError(NetworkError):
         self.status, self.payload = status, payload
 
 
-class RetryingRequest(HTTPXRequest):
-    """HTTPXRequest that tries again, with exponential backoff, on 5xx and network errors."""
+class RetryingRequest(AiohttpRequest):
+    """AiohttpRequest that tries again, with exponential backoff, on 5xx and network errors."""
 
     def __init__(self, *args, attempts: int = 5, max_wait: float = 8.0, **kwargs) -> None:
         kwargs.setdefault("connection_pool_size", CONNECTIONS)
@@ -65,10 +65,10 @@ class RetryingRequest(HTTPXRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout=HTTPXRequest.DEFAULT_NONE,
-        write_timeout=HTTPXRequest.DEFAULT_NONE,
-        connect_timeout=HTTPXRequest.DEFAULT_NONE,
-        pool_timeout=HTTPXRequest.DEFAULT_NONE,
+        read_timeout=BaseRequest.DEFAULT_NONE,
+        write_timeout=BaseRequest.DEFAULT_NONE,
+        connect_timeout=BaseRequest.DEFAULT_NONE,
+        pool_timeout=BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         if _shows_something(url):
             await before_visible_effect()
