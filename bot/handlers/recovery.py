@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application
 
-from bot.channels.telegram.buyer import message_event
+from bot.channels.telegram.buyer import command_name, message_event
 from bot.context import Services
 from bot.conversation import aftercare
 from bot.conversation.events import resuming
@@ -110,7 +110,7 @@ async def _answer_again(services: Services, update: Update) -> None:
     message, group = update.message, await services.groups.active()
     if message is None or group is None or message.chat_id != group.chat_id:
         return
-    if is_command(message, "canned"):
+    if command_name(message.text or "") == "canned":
         await _prepared_again(services, update)
         return
     row = await services.tickets.find_message(message.chat_id, message.message_id)
@@ -131,12 +131,6 @@ async def _prepared_again(services: Services, update: Update) -> None:
     ):
         if row.buyer_message_id is None and row.text:
             await services.agents.deliver_prepared(ticket, row.id, row.text)
-
-
-def is_command(message: Message, name: str) -> bool:
-    """The message is the bot command `name` (/name or /name@bot)."""
-    text = message.text or ""
-    return text.startswith("/") and text.split(maxsplit=1)[0][1:].split("@")[0].lower() == name
 
 
 async def _notices_again(

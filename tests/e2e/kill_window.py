@@ -1,19 +1,96 @@
 """Killing the bot process inside a window: while Telegram holds its answer to a button
-press, or while the outbox table is locked from outside so that nothing can be queued."""
+press, or while the outbox table is locked from outside so that nothing can be queued.
+
+    async with bot_on_postgres(fake, base_url, group, tmp_path, "e2e_x") as rig:
+        await rig.bot.start()
+        ...                                      # a journey, then a kill_* window
+        await restart_until_told(fake, rig.bot, buyer, "答复")
+        rows = await inbox_rows(rig.database)
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, text
+from sqlalchemy import Select, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.db import create_engine
+from storage.migrate import upgrade_database
+from storage.models import OutboxMessage
+from tests.conftest import postgres_schema
 from tests.e2e.journey import next_reply, to_summary
 from tests.e2e.process import BotProcess
 from tests.fakes import FakeChat, FakeTelegram, FakeUser, Msg
+from tests.fakes.rasa import FakeRasa, serve_fake_rasa
+
+
+@dataclass(frozen=True)
+class KillRig:
+    database: str
+    bot: BotProcess  # not started
+    outside: AsyncEngine  # the test's own connection to the bot's database
+
+
+@asynccontextmanager
+async def bot_on_postgres(
+    fake: FakeTelegram,
+    base_url: str,
+    group: FakeChat,
+    tmp_path: Path,
+    schema: str,
+    **env: str,
+) -> AsyncIterator[KillRig]:
+    """A migrated PostgreSQL schema, a fake Rasa, the bot's process for them (environment
+    `bot_env` plus `env`) and an engine of the test's own; on the way out the bot is killed
+    and the engine closed."""
+    async with postgres_schema(schema) as database, serve_fake_rasa(FakeRasa()) as rasa:
+        await upgrade_database(database)
+        environment = {**bot_env(database, rasa.url, group, tmp_path), **env}
+        bot = BotProcess(fake, base_url, environment, tmp_path / "bot.log")
+        outside = create_engine(database)
+        try:
+            yield KillRig(database, bot, outside)
+        finally:
+            bot.kill()
+            await outside.dispose()
+
+
+async def restart_until_told(
+    fake: FakeTelegram,
+    bot: BotProcess,
+    chat: FakeUser | FakeChat,
+    wanted: str,
+    *,
+    after: int = 0,
+    what: str = "the message told again",
+    settle: float = 1.5,
+) -> None:
+    """Starts the bot again, waits until `chat` is sent a message (past the first `after`)
+    holding `wanted`, lets what follows it arrive for `settle` seconds, and stops the bot."""
+    await bot.start()
+    await fake.wait_for(
+        lambda: any(wanted in (m.content or "") for m in fake.sent_to(chat)[after:]) or None,
+        timeout=30, what=what,
+    )  # fmt: skip
+    await asyncio.sleep(settle)
+    await bot.stop()
+
+
+async def queued_texts(database: str) -> list[str]:
+    """The text of every message in the outbox, sent or not."""
+    engine = create_engine(database)
+    try:
+        async with engine.connect() as connection:
+            payloads = (await connection.execute(select(OutboxMessage.payload))).scalars()
+            return [p.get("text") or "" for p in payloads]
+    finally:
+        await engine.dispose()
 
 
 async def until(condition: Callable[[], Any], timeout: float = 30.0) -> None:  # noqa: ASYNC109

@@ -11,20 +11,18 @@ import pytest
 from sqlalchemy import select
 
 from storage.db import create_engine
-from storage.migrate import upgrade_database
-from storage.models import AuditEntry, OutboxMessage, Ticket
-from tests.conftest import postgres_schema
+from storage.models import AuditEntry, Ticket
 from tests.e2e.journey import inbox_rows, next_reply, unsent
 from tests.e2e.kill_window import (
-    bot_env,
+    bot_on_postgres,
     filed_with_card,
     kill_while_press_is_answered,
     kill_with_outbox_locked,
+    queued_texts,
+    restart_until_told,
     until,
 )
-from tests.e2e.process import BotProcess
 from tests.fakes import FakeChat, FakeTelegram, FakeUser, Msg
-from tests.fakes.rasa import FakeRasa, serve_fake_rasa
 
 pytestmark = pytest.mark.postgres
 
@@ -43,37 +41,30 @@ async def test_killed_while_an_escalation_is_handled_it_is_told_once_after_resta
     it is queued, the update is not done (Telegram holds the answer to the press)."""
     fake, base_url = telegram
     buyer, agent, supervisor, group = _people(fake)
-    async with postgres_schema("e2e_escalate") as database, serve_fake_rasa(FakeRasa()) as rasa:
-        await upgrade_database(database)
-        env = {**bot_env(database, rasa.url, group, tmp_path), "ADMIN_IDS": str(supervisor.id)}
-        bot = BotProcess(fake, base_url, env, tmp_path / "bot.log")
-        outside = create_engine(database)
-        try:
-            await bot.start()
-            number, choices = await _unhappy_after_decision(fake, buyer, agent, group, database)
-            before = len(fake.sent_to(buyer))
-            notes, alerts = len(fake.sent_to(group)), len(fake.sent_to(supervisor))
-            press = lambda: fake.press_button(buyer, choices, "⬆️ 升级处理")  # noqa: E731
-            if window == "outbox_locked":
-                status = select(Ticket.status).where(Ticket.number == number)
-                await kill_with_outbox_locked(outside, bot, press, status,
-                                              lambda value: value == "escalated")  # fmt: skip
-            else:
-                await kill_while_press_is_answered(fake, bot, press)
-            await bot.start()
-            await fake.wait_for(
-                lambda: any(ESCALATED in m.content for m in fake.sent_to(buyer)[before:]) or None,
-                timeout=30, what="the buyer's answer",
-            )  # fmt: skip
-            await until(lambda: len(fake.sent_to(supervisor)) > alerts)
-            await asyncio.sleep(2.0)
-            await bot.stop()
-        finally:
-            bot.kill()
-            await outside.dispose()
-        rows = await inbox_rows(database)
-        changes = await _status_changes(database, number)
-        queued = await _queued_texts(database)
+    async with bot_on_postgres(fake, base_url, group, tmp_path, "e2e_escalate",
+                               ADMIN_IDS=str(supervisor.id)) as rig:  # fmt: skip
+        await rig.bot.start()
+        number, choices = await _unhappy_after_decision(fake, buyer, agent, group, rig.database)
+        before = len(fake.sent_to(buyer))
+        notes, alerts = len(fake.sent_to(group)), len(fake.sent_to(supervisor))
+        press = lambda: fake.press_button(buyer, choices, "⬆️ 升级处理")  # noqa: E731
+        if window == "outbox_locked":
+            status = select(Ticket.status).where(Ticket.number == number)
+            await kill_with_outbox_locked(rig.outside, rig.bot, press, status,
+                                          lambda value: value == "escalated")  # fmt: skip
+        else:
+            await kill_while_press_is_answered(fake, rig.bot, press)
+        await rig.bot.start()
+        await fake.wait_for(
+            lambda: any(ESCALATED in m.content for m in fake.sent_to(buyer)[before:]) or None,
+            timeout=30, what="the buyer's answer",
+        )  # fmt: skip
+        await until(lambda: len(fake.sent_to(supervisor)) > alerts)
+        await asyncio.sleep(2.0)
+        await rig.bot.stop()
+        rows = await inbox_rows(rig.database)
+        changes = await _status_changes(rig.database, number)
+        queued = await queued_texts(rig.database)
     assert changes.count("escalated") == 1, changes
     told = [m.content for m in fake.sent_to(buyer)[before:]]
     assert len([m for m in told if ESCALATED in m]) == 1, told
@@ -101,34 +92,21 @@ async def test_killed_after_a_review_was_filed_it_is_told_once_after_restart(
     is reopened, before the topic's note and the buyer's answer were queued."""
     fake, base_url = telegram
     buyer, agent, supervisor, group = _people(fake)
-    async with postgres_schema("e2e_review") as database, serve_fake_rasa(FakeRasa()) as rasa:
-        await upgrade_database(database)
-        env = bot_env(database, rasa.url, group, tmp_path)
-        bot = BotProcess(fake, base_url, env, tmp_path / "bot.log")
-        outside = create_engine(database)
-        try:
-            await bot.start()
-            number, choices = await _unhappy_after_decision(fake, buyer, agent, group, database)
-            await next_reply(fake, buyer, lambda: fake.press_button(buyer, choices, "🔁 申请复核"))
-            await _sent_out(database)
-            before, notes = len(fake.sent_to(buyer)), len(fake.sent_to(group))
-            status = select(Ticket.status).where(Ticket.number == number)
-            await kill_with_outbox_locked(
-                outside, bot, lambda: fake.send_text(buyer, REASON), status,
-                lambda value: value == "reopened",
-            )  # fmt: skip
-            await bot.start()
-            await fake.wait_for(
-                lambda: any(REOPENED in m.content for m in fake.sent_to(buyer)[before:]) or None,
-                timeout=30, what="the buyer's answer",
-            )  # fmt: skip
-            await asyncio.sleep(2.0)
-            await bot.stop()
-        finally:
-            bot.kill()
-            await outside.dispose()
-        rows = await inbox_rows(database)
-        changes = await _status_changes(database, number)
+    async with bot_on_postgres(fake, base_url, group, tmp_path, "e2e_review") as rig:
+        await rig.bot.start()
+        number, choices = await _unhappy_after_decision(fake, buyer, agent, group, rig.database)
+        await next_reply(fake, buyer, lambda: fake.press_button(buyer, choices, "🔁 申请复核"))
+        await _sent_out(rig.database)
+        before, notes = len(fake.sent_to(buyer)), len(fake.sent_to(group))
+        status = select(Ticket.status).where(Ticket.number == number)
+        await kill_with_outbox_locked(
+            rig.outside, rig.bot, lambda: fake.send_text(buyer, REASON), status,
+            lambda value: value == "reopened",
+        )  # fmt: skip
+        await restart_until_told(fake, rig.bot, buyer, REOPENED, after=before,
+                                 what="the buyer's answer", settle=2.0)  # fmt: skip
+        rows = await inbox_rows(rig.database)
+        changes = await _status_changes(rig.database, number)
     assert changes.count("reopened") == 1, changes
     told = [m.content for m in fake.sent_to(buyer)[before:]]
     assert len(told) == 1 and REOPENED in told[0] and number in told[0], told
@@ -186,16 +164,6 @@ async def _press_for(fake: FakeTelegram, buyer: FakeUser, message: Msg, label: s
         lambda: next((m for m in fake.sent_to(buyer) if wanted in str(m.buttons)), None),
         timeout=30, what=f"a message with {wanted}",
     )  # fmt: skip
-
-
-async def _queued_texts(database: str) -> list[str]:
-    engine = create_engine(database)
-    try:
-        async with engine.connect() as connection:
-            payloads = (await connection.execute(select(OutboxMessage.payload))).scalars()
-            return [p.get("text") or "" for p in payloads]
-    finally:
-        await engine.dispose()
 
 
 async def _status_changes(database: str, number: str) -> list[str]:

@@ -10,21 +10,19 @@ import pytest
 from sqlalchemy import select
 
 from bot.agents.canned import load_canned
-from storage.db import create_engine
-from storage.migrate import upgrade_database
-from storage.models import OutboxMessage, Ticket
-from tests.conftest import postgres_schema
+from storage.models import Ticket
 from tests.e2e.journey import inbox_rows
 from tests.e2e.kill_window import (
-    bot_env,
+    bot_on_postgres,
     filed_with_card,
     kill_while_press_is_answered,
     kill_with_outbox_locked,
+    queued_texts,
+    restart_until_told,
 )
-from tests.e2e.process import PROJECT, BotProcess
+from tests.e2e.process import PROJECT
 from tests.e2e.test_followup_kill import joined
 from tests.fakes import FakeTelegram
-from tests.fakes.rasa import FakeRasa, serve_fake_rasa
 
 pytestmark = pytest.mark.postgres
 
@@ -38,32 +36,18 @@ async def test_killed_before_an_answer_was_queued_the_buyer_has_it_once_after_re
     buyer = fake.add_user("李雷", language_code="zh-hans", started=True)
     agent = fake.add_user("王客服")
     group = fake.add_group("客服中心", is_forum=True, members={agent: "member"})
-    async with postgres_schema("e2e_answer") as database, serve_fake_rasa(FakeRasa()) as rasa:
-        await upgrade_database(database)
-        env = bot_env(database, rasa.url, group, tmp_path)
-        bot = BotProcess(fake, base_url, env, tmp_path / "bot.log")
-        outside = create_engine(database)
-        try:
-            await bot.start()
-            number, card = await filed_with_card(fake, buyer, group)
-            before = len(fake.sent_to(buyer))
-            await kill_with_outbox_locked(  # the answer is stored, its delivery waits
-                outside, bot,
-                lambda: fake.send_text(agent, ANSWER, chat=group, thread_id=card.thread_id),
-                joined(ANSWER),
-            )  # fmt: skip
-            assert len(fake.sent_to(buyer)) == before
-            await bot.start()
-            await fake.wait_for(
-                lambda: any(ANSWER in (m.content or "") for m in fake.sent_to(buyer)) or None,
-                timeout=30, what="the answer for the buyer",
-            )  # fmt: skip
-            await asyncio.sleep(1.5)
-            await bot.stop()
-        finally:
-            bot.kill()
-            await outside.dispose()
-        rows = await inbox_rows(database)
+    async with bot_on_postgres(fake, base_url, group, tmp_path, "e2e_answer") as rig:
+        await rig.bot.start()
+        number, card = await filed_with_card(fake, buyer, group)
+        before = len(fake.sent_to(buyer))
+        await kill_with_outbox_locked(  # the answer is stored, its delivery waits
+            rig.outside, rig.bot,
+            lambda: fake.send_text(agent, ANSWER, chat=group, thread_id=card.thread_id),
+            joined(ANSWER),
+        )  # fmt: skip
+        assert len(fake.sent_to(buyer)) == before
+        await restart_until_told(fake, rig.bot, buyer, ANSWER, what="the answer for the buyer")
+        rows = await inbox_rows(rig.database)
     answers = [m for m in fake.sent_to(buyer) if ANSWER in (m.content or "")]
     assert len(answers) == 1 and number in answers[0].content
     assert all(row.done_at is not None for row in rows)
@@ -79,33 +63,20 @@ async def test_killed_before_a_canned_answer_was_queued_it_comes_once_after_rest
     agent = fake.add_user("王客服")
     group = fake.add_group("客服中心", is_forum=True, members={agent: "member"})
     canned = load_canned(PROJECT / "config" / "canned_answers.toml")["received"]["zh"]
-    async with postgres_schema("e2e_canned") as database, serve_fake_rasa(FakeRasa()) as rasa:
-        await upgrade_database(database)
-        env = bot_env(database, rasa.url, group, tmp_path)
-        bot = BotProcess(fake, base_url, env, tmp_path / "bot.log")
-        outside = create_engine(database)
-        try:
-            await bot.start()
-            number, card = await filed_with_card(fake, buyer, group)
-            before, notes = len(fake.sent_to(buyer)), len(fake.sent_to(group))
-            await kill_with_outbox_locked(  # the answer is stored, its delivery waits
-                outside, bot,
-                lambda: fake.send_text(agent, "/canned received", chat=group,
-                                       thread_id=card.thread_id),
-                joined(canned),
-            )  # fmt: skip
-            assert len(fake.sent_to(buyer)) == before
-            await bot.start()
-            await fake.wait_for(
-                lambda: any(canned in (m.content or "") for m in fake.sent_to(buyer)) or None,
-                timeout=30, what="the canned answer for the buyer",
-            )  # fmt: skip
-            await asyncio.sleep(1.5)
-            await bot.stop()
-        finally:
-            bot.kill()
-            await outside.dispose()
-        rows = await inbox_rows(database)
+    async with bot_on_postgres(fake, base_url, group, tmp_path, "e2e_canned") as rig:
+        await rig.bot.start()
+        number, card = await filed_with_card(fake, buyer, group)
+        before, notes = len(fake.sent_to(buyer)), len(fake.sent_to(group))
+        await kill_with_outbox_locked(  # the answer is stored, its delivery waits
+            rig.outside, rig.bot,
+            lambda: fake.send_text(agent, "/canned received", chat=group,
+                                   thread_id=card.thread_id),
+            joined(canned),
+        )  # fmt: skip
+        assert len(fake.sent_to(buyer)) == before
+        await restart_until_told(fake, rig.bot, buyer, canned,
+                                 what="the canned answer for the buyer")  # fmt: skip
+        rows = await inbox_rows(rig.database)
     answers = [m for m in fake.sent_to(buyer)[before:] if canned in (m.content or "")]
     assert len(answers) == 1 and number in answers[0].content
     shown = [m for m in fake.sent_to(group)[notes:] if canned in (m.content or "")]
@@ -123,33 +94,25 @@ async def test_killed_between_a_status_change_and_its_notices_they_come_once_aft
     buyer = fake.add_user("李雷", language_code="zh-hans", started=True)
     agent = fake.add_user("王客服")
     group = fake.add_group("客服中心", is_forum=True, members={agent: "member"})
-    async with postgres_schema("e2e_status") as database, serve_fake_rasa(FakeRasa()) as rasa:
-        await upgrade_database(database)
-        env = bot_env(database, rasa.url, group, tmp_path)
-        bot = BotProcess(fake, base_url, env, tmp_path / "bot.log")
-        outside = create_engine(database)
-        try:
-            await bot.start()
-            number, card = await filed_with_card(fake, buyer, group)
-            before, notes = len(fake.sent_to(buyer)), len(fake.sent_to(group))
-            await kill_with_outbox_locked(  # the status is changed, its notices wait
-                outside, bot,
-                lambda: fake.press_button(agent, card, "✅ 受理", chat=group),
-                select(Ticket.status).where(Ticket.number == number),
-                lambda status: status == "accepted",
-            )  # fmt: skip
-            await bot.start()
-            await fake.wait_for_sent(buyer, before + 1, timeout=30)
-            await fake.wait_for(
-                lambda: any("→" in (m.content or "") for m in fake.sent_to(group)) or None,
-                timeout=30, what="the note of the change",
-            )  # fmt: skip
-            await asyncio.sleep(1.5)
-            await bot.stop()
-        finally:
-            bot.kill()
-            await outside.dispose()
-        rows = await inbox_rows(database)
+    async with bot_on_postgres(fake, base_url, group, tmp_path, "e2e_status") as rig:
+        await rig.bot.start()
+        number, card = await filed_with_card(fake, buyer, group)
+        before, notes = len(fake.sent_to(buyer)), len(fake.sent_to(group))
+        await kill_with_outbox_locked(  # the status is changed, its notices wait
+            rig.outside, rig.bot,
+            lambda: fake.press_button(agent, card, "✅ 受理", chat=group),
+            select(Ticket.status).where(Ticket.number == number),
+            lambda status: status == "accepted",
+        )  # fmt: skip
+        await rig.bot.start()
+        await fake.wait_for_sent(buyer, before + 1, timeout=30)
+        await fake.wait_for(
+            lambda: any("→" in (m.content or "") for m in fake.sent_to(group)) or None,
+            timeout=30, what="the note of the change",
+        )  # fmt: skip
+        await asyncio.sleep(1.5)
+        await rig.bot.stop()
+        rows = await inbox_rows(rig.database)
     told = [m.content for m in fake.sent_to(buyer)[before:]]
     assert len(told) == 1 and "状态更新" in told[0] and number in told[0], told
     noted = [m for m in fake.sent_to(group)[notes:] if "→" in (m.content or "")]
@@ -167,26 +130,20 @@ async def test_killed_after_a_status_change_was_told_it_is_not_told_again_after_
     buyer = fake.add_user("李雷", language_code="zh-hans", started=True)
     agent = fake.add_user("王客服")
     group = fake.add_group("客服中心", is_forum=True, members={agent: "member"})
-    async with postgres_schema("e2e_told") as database, serve_fake_rasa(FakeRasa()) as rasa:
-        await upgrade_database(database)
-        env = bot_env(database, rasa.url, group, tmp_path)
-        bot = BotProcess(fake, base_url, env, tmp_path / "bot.log")
-        try:
-            await bot.start()
-            number, card = await filed_with_card(fake, buyer, group)
-            before, notes = len(fake.sent_to(buyer)), len(fake.sent_to(group))
-            # The notices are queued when the press is answered; the update is not done.
-            await kill_while_press_is_answered(
-                fake, bot, lambda: fake.press_button(agent, card, "✅ 受理", chat=group)
-            )
-            await bot.start()
-            await fake.wait_for_sent(buyer, before + 1, timeout=30)
-            await asyncio.sleep(2.0)
-            await bot.stop()
-        finally:
-            bot.kill()
-        rows = await inbox_rows(database)
-        queued = await _queued_texts(database)
+    async with bot_on_postgres(fake, base_url, group, tmp_path, "e2e_told") as rig:
+        await rig.bot.start()
+        number, card = await filed_with_card(fake, buyer, group)
+        before, notes = len(fake.sent_to(buyer)), len(fake.sent_to(group))
+        # The notices are queued when the press is answered; the update is not done.
+        await kill_while_press_is_answered(
+            fake, rig.bot, lambda: fake.press_button(agent, card, "✅ 受理", chat=group)
+        )
+        await rig.bot.start()
+        await fake.wait_for_sent(buyer, before + 1, timeout=30)
+        await asyncio.sleep(2.0)
+        await rig.bot.stop()
+        rows = await inbox_rows(rig.database)
+        queued = await queued_texts(rig.database)
     # Telegram may have had a notice twice: sent just before the kill, not recorded as sent,
     # sent again by the outbox (at least once). Queued, each is there once.
     assert len([q for q in queued if "状态更新" in q]) == 1, queued
@@ -194,13 +151,3 @@ async def test_killed_after_a_status_change_was_told_it_is_not_told_again_after_
     assert any("状态更新" in m.content for m in fake.sent_to(buyer)[before:])
     assert any("→" in (m.content or "") for m in fake.sent_to(group)[notes:])
     assert all(row.done_at is not None for row in rows)
-
-
-async def _queued_texts(database: str) -> list[str]:
-    engine = create_engine(database)
-    try:
-        async with engine.connect() as connection:
-            payloads = (await connection.execute(select(OutboxMessage.payload))).scalars()
-            return [p.get("text") or "" for p in payloads]
-    finally:
-        await engine.dispose()

@@ -87,10 +87,17 @@ async def on_text(update: Update, context: Context) -> None:
     await _run(update, context, event_of(update, Kind.TEXT, text=message.text or ""))
 
 
+def command_name(text: str) -> str | None:
+    """The bot command a message starts with (/name or /name@bot), in lower case; None for a
+    text that is no command."""
+    if not text.startswith("/"):
+        return None
+    return text.split(maxsplit=1)[0][1:].split("@")[0].lower()
+
+
 async def on_command(update: Update, context: Context) -> None:
     """/start, /help, /lang, /cancel, /status, /mytickets, or one the bot does not know."""
-    text = update.effective_message.text or ""
-    name = text.split()[0].lstrip("/").split("@")[0].lower() if text.strip() else ""
+    name = command_name((update.effective_message.text or "").strip()) or ""
     args = tuple(context.args or ())
     await _run(update, context, event_of(update, Kind.COMMAND, command=name, args=args))
 

@@ -50,7 +50,7 @@ class WebOutbox:
         for attempt in range(5):
             try:
                 async with transaction(self._sessions) as session:
-                    if dedupe is not None and await self._stored(session, dedupe):
+                    if dedupe is not None and await _keyed(session, [dedupe]):
                         return None
                     last = await session.scalar(
                         select(func.max(WebOutboxMessage.seq)).where(
@@ -74,13 +74,6 @@ class WebOutbox:
                     raise
         raise AssertionError("unreachable")
 
-    @staticmethod
-    async def _stored(session: AsyncSession, dedupe: str) -> bool:
-        found = await session.scalar(
-            select(WebOutboxMessage.id).where(WebOutboxMessage.dedupe_key == dedupe)
-        )
-        return found is not None
-
     async def since(self, person_id: int, after: int) -> list[Stored]:
         """The visitor's messages numbered above `after`, oldest first."""
         async with transaction(self._sessions, read_only=True) as session:
@@ -100,9 +93,8 @@ class WebOutbox:
         """Which of these keys a message was stored under."""
         if not keys:
             return set()
-        query = select(WebOutboxMessage.dedupe_key).where(WebOutboxMessage.dedupe_key.in_(keys))
         async with transaction(self._sessions, read_only=True) as session:
-            return set((await session.scalars(query)).all())
+            return await _keyed(session, keys)
 
     async def last_seq(self, person_id: int) -> int:
         async with transaction(self._sessions, read_only=True) as session:
@@ -152,3 +144,8 @@ class WebOutbox:
                 .where(WebInboxMessage.id == message_id)
                 .values(handled_at=self._clock())
             )
+
+
+async def _keyed(session: AsyncSession, keys: list[str]) -> set[str]:
+    query = select(WebOutboxMessage.dedupe_key).where(WebOutboxMessage.dedupe_key.in_(keys))
+    return set((await session.scalars(query)).all())
