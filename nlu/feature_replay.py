@@ -50,6 +50,7 @@ from nlu.baseline import TRAINING_FILES, load_examples  # noqa: E402
 from nlu.components.linear import CalibratedLinearModel  # noqa: E402
 from nlu.components.normalise import normalise  # noqa: E402
 
+LONG_CHARACTERS = 60  # "long" in the gate table: a story, not a sentence
 CLAUSE_BREAK = re.compile(
     r"[,.!?;:，。！？；：~…]+|\s(?:but|then|and now|now|however)\s"
     r"|但是|可是|结果|然后|现在|不过|后来"
@@ -91,8 +92,8 @@ def vectorisers(variant: str) -> list[CountVectorizer]:
 class SentenceVectors:
     """The encoder's vectors of normalised texts, each text encoded once per run and cap."""
 
-    def __init__(self, max_tokens: int | None = None) -> None:
-        self.max_tokens = max_tokens
+    def __init__(self, max_tokens: int | None = None, head_tokens: int | None = None) -> None:
+        self.max_tokens, self.head_tokens = max_tokens, head_tokens
         self.encoder = None
         self.known: dict[str, np.ndarray] = {}
 
@@ -102,7 +103,7 @@ class SentenceVectors:
             if self.encoder is None:
                 from nlu.components.encoder import SentenceEncoder
 
-                self.encoder = SentenceEncoder(self.max_tokens)
+                self.encoder = SentenceEncoder(self.max_tokens, head_tokens=self.head_tokens)
             self.known.update(zip(new, self.encoder.encode(new), strict=True))
         return np.vstack([self.known[t] for t in texts]).astype(np.float64)
 
@@ -142,15 +143,21 @@ def calibration(confidence: np.ndarray, right: np.ndarray) -> tuple[float, float
 
 
 def gate_table(
-    variant: str, train: list[tuple[str, str]], dense_c: float, gates: list[float], caps: list[int]
+    variant: str,
+    train: list[tuple[str, str]],
+    dense_c: float,
+    gates: list[float],
+    caps: list[int],
+    heads: list[int | None],
 ) -> None:
     """The 5-fold cross-validation of every (cap, gate), as the module's docstring says."""
     labels = np.array([i for _, i in train])
     texts = [normalise(t) for t, _ in train]
     splits = list(StratifiedKFold(5, shuffle=True, random_state=42).split(labels, labels))
-    print("cap gate  CV-F1  (se)   passed  ECE    >=0.5  right")
-    for cap in caps:
-        vectors = SentenceVectors(cap or None)
+    long = np.array([len(t) > LONG_CHARACTERS for t in texts])
+    print(f"cap head gate  CV-F1  (se)   passed  ECE    >=0.5  right  long ({long.sum()}) right")
+    for cap, head in [(c, h) for c in caps for h in heads]:
+        vectors = SentenceVectors(cap or None, head)
         found: dict[float, list] = {g: [] for g in gates}
         for fit, held in splits:
             counters = vectorisers(variant)
@@ -169,8 +176,9 @@ def gate_table(
                 probabilities, used = model.with_gate(gate).probabilities(sparse, held_vectors)
                 found[gate].append((held, probabilities, used, model.classes))
         for gate in gates:
-            fold_f1, confidence, right, passed = [], [], [], []
+            fold_f1, confidence, right, passed, is_long = [], [], [], [], []
             for held, probabilities, used, classes in found[gate]:
+                is_long.append(long[held])
                 predicted = classes[probabilities.argmax(axis=1)]
                 fold_f1.append(f1_score(labels[held], predicted, average="macro"))
                 confidence.append(probabilities.max(axis=1))
@@ -179,11 +187,13 @@ def gate_table(
             error, proposed, right_there = calibration(
                 np.concatenate(confidence), np.concatenate(right).astype(float)
             )
+            right_all, long_all = np.concatenate(right), np.concatenate(is_long)
             print(
-                f"{cap or '-':>3} {gate:4.2f}  {np.mean(fold_f1):.4f} "
+                f"{cap or '-':>3} {head if head is not None else '-':>4} "
+                f"{gate:4.2f}  {np.mean(fold_f1):.4f} "
                 f"({np.std(fold_f1, ddof=1) / np.sqrt(len(fold_f1)):.4f})  "
                 f"{np.concatenate(passed).mean():6.1%}  {error:.3f}  {proposed:6.1%} "
-                f"{right_there:.3f}",
+                f"{right_there:.3f}  {right_all[long_all].mean():.3f}",
                 flush=True,
             )
 
@@ -197,6 +207,9 @@ def main() -> None:
     parser.add_argument("--gate-table", action="store_true", help="cross-validate the gate")
     parser.add_argument("--gates", default="0.5,0.7,0.8,0.9,0.95,1.01")
     parser.add_argument("--max-tokens", default="0", help="encoder caps, e.g. 32,48,0 (0: none)")
+    parser.add_argument(
+        "--head-tokens", default="-", help="tokens kept from the start, e.g. -,8 (-: all)"
+    )
     args = parser.parse_args()
     jieba.setLogLevel(60)
     jieba.load_userdict(str(PROJECT_DIR / "nlu" / "jieba" / "userdict.txt"))
@@ -204,7 +217,8 @@ def main() -> None:
     if args.gate_table:
         gates = [float(g) for g in args.gates.split(",")]
         caps = [int(c) for c in args.max_tokens.split(",")]
-        gate_table(args.variants, train, float(args.dense_c), gates, caps)
+        heads = [None if h == "-" else int(h) for h in args.head_tokens.split(",")]
+        gate_table(args.variants, train, float(args.dense_c), gates, caps, heads)
         return
     runs = [
         (variant, float(c))

