@@ -9,7 +9,8 @@ into DIR, with an empty Rasa cache, and times that. The server listens on a free
 and is stopped at the end. `--model FILE` serves that model as it is (for an A/B of two
 pipelines, benchmarks/nlu_ab.sh).
 
-Quality: every message of the two development sets (tests/data/nlu_dev.yml, nlu_dev2.yml)
+Quality: every message of the three development sets (tests/data/nlu_dev.yml, nlu_dev2.yml,
+nlu_dev3.yml)
 and of the evaluation set (tests/data/nlu_eval.yml) is parsed and scored as the bot sees it
 (nlu_fallback counts as a miss), side by side with the baseline of nlu/baseline.py
 (character n-gram TF-IDF + logistic regression on the same training data, run in the Rasa
@@ -56,6 +57,7 @@ from tests.nlu.scoring import confusions, load_examples, macro_f1, score  # noqa
 EVALUATION_FILE = PROJECT_DIR / "tests" / "data" / "nlu_eval.yml"
 DEVELOPMENT_FILE = PROJECT_DIR / "tests" / "data" / "nlu_dev.yml"
 DEVELOPMENT2_FILE = PROJECT_DIR / "tests" / "data" / "nlu_dev2.yml"
+DEVELOPMENT3_FILE = PROJECT_DIR / "tests" / "data" / "nlu_dev3.yml"
 FALLBACK = "nlu_fallback"
 CONFIDENCE_BINS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
@@ -438,7 +440,7 @@ def main() -> None:
         "--sets",
         type=Path,
         nargs="+",
-        default=[DEVELOPMENT_FILE, DEVELOPMENT2_FILE, EVALUATION_FILE],
+        default=[DEVELOPMENT_FILE, DEVELOPMENT2_FILE, DEVELOPMENT3_FILE, EVALUATION_FILE],
         help="labelled sets to score and whose texts to send",
     )
     parser.add_argument("--train-into", type=Path, help="train afresh into this models folder")

@@ -6,7 +6,8 @@ Independent writers do write the same short messages (你好, bye, 已读不回)
 training data change some development or evaluation messages may equal a training example
 after normalisation or be a near-duplicate of one (tests/nlu/similarity.py, edit similarity
 0.9 or more); a development message may also equal an evaluation one, and a message of the second
-development set (nlu_dev2.yml) one of the first. Such messages are
+development set (nlu_dev2.yml) one of the first, and one of the third (nlu_dev3.yml) one of
+the other two. Such messages are
 removed from the held-out file (never added to training), so that the scores measure
 messages the model has not seen. tests/nlu/test_data_independence.py checks the result.
 """
@@ -69,12 +70,16 @@ def main() -> None:
     evaluation, development = DATA / "nlu_eval.yml", DATA / "nlu_dev.yml"
     print(f"{evaluation.name}: dropped {drop(evaluation, training, near=False)}")
     keys = [comparison_key(text) for text, _ in load_examples(evaluation)]
-    for path in (development, DATA / "nlu_dev2.yml"):
+    for path in (development, DATA / "nlu_dev2.yml", DATA / "nlu_dev3.yml"):
         print(f"{path.name}: dropped {drop(path, training, near=True)}")
         print(f"{path.name}: dropped {drop(path, keys, near=False)} shared with eval")
     # the second development set also leaves out what the first one holds
     keys = [comparison_key(text) for text, _ in load_examples(development)]
     print(f"nlu_dev2.yml: dropped {drop(DATA / 'nlu_dev2.yml', keys, near=False)} shared with dev")
+    # the third leaves out what the first two hold
+    keys += [comparison_key(text) for text, _ in load_examples(DATA / "nlu_dev2.yml")]
+    dropped = drop(DATA / "nlu_dev3.yml", keys, near=False)
+    print(f"nlu_dev3.yml: dropped {dropped} shared with dev/dev2")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ ANNOTATION = re.compile(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})")
 EVALUATION = PROJECT / "tests/data/nlu_eval.yml"
 DEVELOPMENT = PROJECT / "tests/data/nlu_dev.yml"
 DEVELOPMENT2 = PROJECT / "tests/data/nlu_dev2.yml"  # the second, harder development set
-DEVELOPMENT_SETS = (DEVELOPMENT, DEVELOPMENT2)
+DEVELOPMENT3 = PROJECT / "tests/data/nlu_dev3.yml"  # the third, in the outside evaluation's mix
+DEVELOPMENT_SETS = (DEVELOPMENT, DEVELOPMENT2, DEVELOPMENT3)
 NEAR_DUPLICATE = 0.9
 
 
@@ -61,7 +62,14 @@ def test_no_development_message_is_a_near_duplicate_of_a_training_example(path: 
 
 @pytest.mark.parametrize(
     ("first", "second"),
-    [(DEVELOPMENT, EVALUATION), (DEVELOPMENT2, EVALUATION), (DEVELOPMENT2, DEVELOPMENT)],
+    [
+        (DEVELOPMENT, EVALUATION),
+        (DEVELOPMENT2, EVALUATION),
+        (DEVELOPMENT2, DEVELOPMENT),
+        (DEVELOPMENT3, EVALUATION),
+        (DEVELOPMENT3, DEVELOPMENT),
+        (DEVELOPMENT3, DEVELOPMENT2),
+    ],
     ids=lambda p: p.name,
 )
 def test_the_held_out_sets_share_no_message(first: Path, second: Path) -> None:

@@ -9,7 +9,8 @@ from tests.nlu.test_normaliser import in_rasa_env
 
 CAPPED = """
 from nlu.components.encoder import SentenceEncoder
-story = "上个月给我妈买了一个电饭煲，快递很快，包装也很好，客服态度也不错，" * 3 + "结果用了两天内胆涂层全掉了"
+background = "上个月给我妈买了一个电饭煲，快递很快，包装也很好，客服态度也不错，"
+story = background * 3 + "结果用了两天内胆涂层全掉了"
 short = "杯子碎了"
 whole = SentenceEncoder(None)
 ids = whole._use._tokenizer.encode(story, add_bos=False, add_eos=False)

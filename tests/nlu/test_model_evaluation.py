@@ -1,8 +1,8 @@
 """The trained model on the held-out sets, through the real server.
 
-Thresholds sit a few points below what was measured (docs/nlu.md): the two development sets,
-written apart from the training data in the way buyers write (the second one harder), and the
-older evaluation set.
+Thresholds sit a few points below what was measured (docs/nlu.md): the three development sets,
+written apart from the training data in the way buyers write (the second one harder, the third
+in the mix of the outside evaluation the issue describes), and the older evaluation set.
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ DATA = Path(__file__).parent.parent / "data"
 EVALUATION_FILE = DATA / "nlu_eval.yml"
 DEVELOPMENT_FILE = DATA / "nlu_dev.yml"
 DEVELOPMENT2_FILE = DATA / "nlu_dev2.yml"
+DEVELOPMENT3_FILE = DATA / "nlu_dev3.yml"
 HELD_OUT = [  # (file, fewest messages, lowest macro-F1 accepted)
-    (DEVELOPMENT_FILE, 400, 0.94),  # measured 0.968 (517 messages; 0.973 before the gate)
-    (DEVELOPMENT2_FILE, 400, 0.89),  # measured 0.947 (472 messages; 0.930 before the gate)
-    (EVALUATION_FILE, 120, 0.95),  # measured 0.990 (149 messages; 0.982 before the gate)
+    (DEVELOPMENT_FILE, 400, 0.94),  # measured 0.969 (517 messages)
+    (DEVELOPMENT2_FILE, 400, 0.91),  # measured 0.953 (467 messages)
+    (DEVELOPMENT3_FILE, 400, 0.91),  # measured 0.948 (458 messages)
+    (EVALUATION_FILE, 120, 0.95),  # measured 0.997 (149 messages)
 ]
 
 
