@@ -176,9 +176,8 @@ def gate_table(
                 probabilities, used = model.with_gate(gate).probabilities(sparse, held_vectors)
                 found[gate].append((held, probabilities, used, model.classes))
         for gate in gates:
-            fold_f1, confidence, right, passed, is_long = [], [], [], [], []
+            fold_f1, confidence, right, passed = [], [], [], []
             for held, probabilities, used, classes in found[gate]:
-                is_long.append(long[held])
                 predicted = classes[probabilities.argmax(axis=1)]
                 fold_f1.append(f1_score(labels[held], predicted, average="macro"))
                 confidence.append(probabilities.max(axis=1))
@@ -187,13 +186,13 @@ def gate_table(
             error, proposed, right_there = calibration(
                 np.concatenate(confidence), np.concatenate(right).astype(float)
             )
-            right_all, long_all = np.concatenate(right), np.concatenate(is_long)
+            held_long = long[np.concatenate([held for held, *_ in found[gate]])]
             print(
                 f"{cap or '-':>3} {head if head is not None else '-':>4} "
                 f"{gate:4.2f}  {np.mean(fold_f1):.4f} "
                 f"({np.std(fold_f1, ddof=1) / np.sqrt(len(fold_f1)):.4f})  "
                 f"{np.concatenate(passed).mean():6.1%}  {error:.3f}  {proposed:6.1%} "
-                f"{right_there:.3f}  {right_all[long_all].mean():.3f}",
+                f"{right_there:.3f}  {np.concatenate(right)[held_long].mean():.3f}",
                 flush=True,
             )
 

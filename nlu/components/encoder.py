@@ -41,29 +41,21 @@ class _CappedTokenizer:
         self._tokenizer, self._max_tokens = tokenizer, max_tokens
         self._head = head_tokens
 
-    def _cut(self, text: str, body: int) -> list:
+    def _cut(self, text: str, body: int, out_type: type) -> list:
         head = body if self._head is None else min(self._head, body)
         tail = body - head
-        if len(text) <= body * CHARACTERS_PER_TOKEN:
-            ids = self._tokenizer.encode(
-                text, out_type=self._out_type, add_bos=False, add_eos=False
-            )
-            return ids if len(ids) <= body else ids[:head] + (ids[-tail:] if tail else [])
-        start = self._tokenizer.encode(
-            text[: head * CHARACTERS_PER_TOKEN],
-            out_type=self._out_type,
-            add_bos=False,
-            add_eos=False,
-        )[:head]
-        if not tail:
-            return start
-        end = self._tokenizer.encode(
-            text[-tail * CHARACTERS_PER_TOKEN :],
-            out_type=self._out_type,
-            add_bos=False,
-            add_eos=False,
-        )
-        return start + end[-tail:]
+
+        def ids(piece: str) -> list:
+            return self._tokenizer.encode(piece, out_type=out_type, add_bos=False, add_eos=False)
+
+        if len(text) <= body * CHARACTERS_PER_TOKEN:  # short enough to tokenise whole
+            start = end = ids(text)
+            if len(start) <= body:
+                return start
+        else:  # only the characters the kept tokens can come from
+            start = ids(text[: head * CHARACTERS_PER_TOKEN])
+            end = ids(text[-tail * CHARACTERS_PER_TOKEN :]) if tail else []
+        return start[:head] + (end[-tail:] if tail else [])
 
     def encode(
         self,
@@ -73,7 +65,6 @@ class _CappedTokenizer:
         add_eos: bool = True,
     ) -> list:
         single = isinstance(texts, str)
-        self._out_type = out_type
         body = self._max_tokens - int(add_bos) - int(add_eos)
         bos, eos = (
             ("<s>", "</s>")
@@ -81,7 +72,7 @@ class _CappedTokenizer:
             else (self._tokenizer._bos_id, self._tokenizer._eos_id)
         )
         capped = [
-            [bos] * add_bos + self._cut(text, body) + [eos] * add_eos
+            [bos] * add_bos + self._cut(text, body, out_type) + [eos] * add_eos
             for text in ([texts] if single else texts)
         ]
         return capped[0] if single else capped

@@ -7,6 +7,7 @@ of a training example, whatever the intents; the three held-out sets share no me
 """
 
 import re
+from itertools import combinations
 from pathlib import Path
 
 import pytest
@@ -62,14 +63,7 @@ def test_no_development_message_is_a_near_duplicate_of_a_training_example(path: 
 
 @pytest.mark.parametrize(
     ("first", "second"),
-    [
-        (DEVELOPMENT, EVALUATION),
-        (DEVELOPMENT2, EVALUATION),
-        (DEVELOPMENT2, DEVELOPMENT),
-        (DEVELOPMENT3, EVALUATION),
-        (DEVELOPMENT3, DEVELOPMENT),
-        (DEVELOPMENT3, DEVELOPMENT2),
-    ],
+    list(combinations((*DEVELOPMENT_SETS, EVALUATION), 2)),
     ids=lambda p: p.name,
 )
 def test_the_held_out_sets_share_no_message(first: Path, second: Path) -> None:
