@@ -235,7 +235,7 @@ def build_services(settings: Settings, clock: Clock, bot: Bot | None) -> Service
         supervisors=settings.admin_ids, buyers=buyers, files=web_files, direct=direct,
     )  # fmt: skip
     desk.register_followups(followups)
-    prompts = PromptService(sessions, clock)
+    prompts = PromptService(sessions, clock, outbox)
     followups.on(PROMPT_POSTED, prompts.posted)
     return Services(
         settings=settings,

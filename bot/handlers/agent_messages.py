@@ -9,6 +9,7 @@ from bot.context import Context
 from bot.evidence.telegram import attachment_of
 from bot.handlers.agent_commands import apply_decision
 from bot.handlers.common import services
+from bot.services.prompts import SETTLE_SECONDS
 from bot.texts import t
 from storage.models import AuthorKind
 
@@ -22,7 +23,9 @@ async def on_group_message(update: Update, context: Context) -> None:
     language = svc.settings.agent_language
     reply = message.reply_to_message
     if reply is not None:
-        prompt = await svc.prompts.find(group.chat_id, reply.message_id)
+        by_bot = reply.from_user is not None and reply.from_user.id == context.bot.id
+        settle = SETTLE_SECONDS if by_bot else 0.0
+        prompt = await svc.prompts.find(group.chat_id, reply.message_id, settle=settle)
         if prompt is not None:
             explanation = (message.text or message.caption or "").strip()
             if not explanation:

@@ -196,6 +196,18 @@ class OutboxStore:
         async with transaction(self._sessions, read_only=True) as session:
             return list((await session.scalars(query)).all())
 
+    async def follows_unsent(self, followup_kind: str, lane: str = GROUP) -> bool:
+        """Whether an item of the lane not recorded as sent yet runs a follow-up of
+        `followup_kind` once posted (it may be in Telegram already, its id not yet kept)."""
+        query = select(OutboxMessage.payload).where(
+            OutboxMessage.lane == lane, OutboxMessage.sent_at.is_(None)
+        )
+        async with transaction(self._sessions, read_only=True) as session:
+            payloads = (await session.scalars(query)).all()
+        return any(
+            (payload.get("after") or {}).get("kind") == followup_kind for payload in payloads
+        )
+
     async def backlog(self, lane: str = GROUP) -> int:
         query = select(func.count()).where(
             OutboxMessage.lane == lane, OutboxMessage.sent_at.is_(None)

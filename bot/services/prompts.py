@@ -3,7 +3,9 @@ rejection), answered by replying to them; kept in the database like all state.""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -11,8 +13,13 @@ from bot.services.clock import Clock
 from storage.db import SessionFactory, transaction
 from storage.models import AgentPrompt, Ticket
 
+if TYPE_CHECKING:
+    from bot.outbox.store import OutboxStore
+
 ACTIONS = ("resolve", "reject")
 POSTED = "prompt.posted"  # the follow-up of the question once the outbox has posted it
+SETTLE_SECONDS = 5.0  # how long a reply waits for its question's posting to be recorded
+_LOOK_AGAIN = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +33,10 @@ class OpenPrompt:
 class PromptService:
     """Opens prompts and finds the one an agent's reply answers."""
 
-    def __init__(self, sessions: SessionFactory, clock: Clock) -> None:
-        self._sessions, self._clock = sessions, clock
+    def __init__(
+        self, sessions: SessionFactory, clock: Clock, outbox: OutboxStore | None = None
+    ) -> None:
+        self._sessions, self._clock, self._outbox = sessions, clock, outbox
 
     async def open(
         self, number: str, action: str, agent_id: int, chat_id: int, prompt_message_id: int
@@ -55,8 +64,24 @@ class PromptService:
         if message_id is not None:
             await self.open(number, action, agent, chat, message_id)
 
-    async def find(self, chat_id: int, prompt_message_id: int) -> OpenPrompt | None:
-        """The unanswered prompt that message is, if any."""
+    async def find(
+        self, chat_id: int, prompt_message_id: int, *, settle: float = 0.0
+    ) -> OpenPrompt | None:
+        """The unanswered prompt that message is, if any. With `settle`, a reply that comes
+        while a question is posted but its message id not yet recorded (Telegram answers the
+        outbox's worker a moment after showing the message) waits for it, `settle` s at most,
+        instead of being taken for an answer to the buyer."""
+        found = await self._find(chat_id, prompt_message_id)
+        if found is not None or settle <= 0 or self._outbox is None:
+            return found
+        deadline = asyncio.get_running_loop().time() + settle
+        while await self._outbox.follows_unsent(POSTED):
+            if asyncio.get_running_loop().time() >= deadline:
+                break
+            await asyncio.sleep(_LOOK_AGAIN)
+        return await self._find(chat_id, prompt_message_id)
+
+    async def _find(self, chat_id: int, prompt_message_id: int) -> OpenPrompt | None:
         async with transaction(self._sessions, read_only=True) as session:
             row = (
                 await session.execute(

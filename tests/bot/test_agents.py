@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from storage.lifecycle import TicketStatus
 from tests.bot.desk import Desk, file_complaint
 from tests.bot.world import texts
@@ -68,6 +70,32 @@ async def test_status_changes_and_a_resolution_with_its_reasons(desk: Desk) -> N
     resolution = desk.fake.sent_to(desk.buyer)[-1].content
     assert "已处理完毕" in resolution and explanation in resolution
     assert "已处理完毕" in (await desk.card()).content
+
+
+async def test_an_explanation_given_the_moment_its_question_appears_decides(desk: Desk) -> None:
+    """Telegram shows the question before the outbox's worker hears its message id; an
+    agent replying in that moment gives the explanation, not an answer for the buyer."""
+    await desk.press("✅ 受理")
+    await desk.press("🔍 开始调查")
+    release = desk.fake.hold_answers("sendMessage", chat_id=desk.group.id)
+    desk.fake.press_button(desk.agent, await desk.card(), "✔️ 处理完毕", chat=desk.group)
+    prompt = await desk.fake.wait_for(
+        lambda: next(
+            (m for m in desk.fake.sent_to(desk.group) if "回复这条消息" in m.content), None
+        ),
+        timeout=10,
+        what="the question for the explanation",
+    )
+    before = len(desk.fake.sent_to(desk.buyer))
+    explanation = "经核实商品在运输中破损,商家同意全额退款,3 个工作日内到账。"
+    desk.fake.send_text(desk.agent, explanation, chat=desk.group, reply_to=prompt.id)
+    await asyncio.sleep(0.5)  # the bot has the reply while the question's id is not kept yet
+    release.set()
+    await desk.world.settle(quiet=0.1)
+    assert (await desk.ticket()).status is TicketStatus.RESOLVED
+    told = texts(desk.fake.sent_to(desk.buyer)[before:])
+    assert "已处理完毕" in told and explanation in told
+    assert "客服回复" not in told
 
 
 async def test_a_decision_not_allowed_now_is_refused(desk: Desk) -> None:
